@@ -1,0 +1,151 @@
+/**
+ * KubeletConfiguration fields for node registration, node status and lease heartbeats, and the
+ * kubelet's API server client (rate limits, events, content type).
+ */
+import type { FieldSpec } from './spec.js';
+import { checkTaints } from './object-checks.js';
+
+const NON_NEGATIVE = { type: 'int', min: 0 } as const;
+
+export const NODE_FIELDS: readonly FieldSpec[] = [
+  {
+    path: 'registerNode',
+    kind: { type: 'bool' },
+    default: true,
+    flag: 'register-node',
+    flagDeprecated: true,
+    group: 'node',
+    help: 'Create the Node object in the API server at start-up if it is missing.',
+  },
+  {
+    path: 'registerWithTaints',
+    kind: { type: 'object', check: checkTaints },
+    flag: 'register-with-taints',
+    flagFormat: 'taints',
+    flagDeprecated: true,
+    group: 'node',
+    help: 'Taints (key=value:Effect) put on the Node when it is first registered.',
+  },
+  {
+    path: 'providerID',
+    kind: { type: 'string' },
+    flag: 'provider-id',
+    group: 'node',
+    help: 'Cloud or machine-database ID written to Node spec.providerID.',
+  },
+  {
+    path: 'podCIDR',
+    kind: { type: 'string' },
+    flag: 'pod-cidr',
+    flagDeprecated: true,
+    group: 'node',
+    help: 'Pod IP range used in standalone mode; with an API server it comes from the Node object.',
+  },
+  {
+    path: 'nodeStatusUpdateFrequency',
+    kind: { type: 'duration' },
+    zeroIsDefault: true,
+    default: '10s',
+    flag: 'node-status-update-frequency',
+    flagDeprecated: true,
+    group: 'node',
+    help: 'How often node status is recomputed and, if it changed, sent to the API server.',
+  },
+  {
+    path: 'nodeStatusReportFrequency',
+    kind: { type: 'duration' },
+    zeroIsDefault: true,
+    default: '5m0s',
+    group: 'node',
+    help: 'Longest time between node status posts when nothing changed (defaults to the update frequency if that is set).',
+  },
+  {
+    path: 'nodeLeaseDurationSeconds',
+    kind: { type: 'int', min: 1 },
+    zeroIsDefault: true,
+    default: 40,
+    group: 'node',
+    help: 'Duration in seconds written on the node Lease; it is renewed every quarter of this.',
+  },
+  {
+    path: 'nodeStatusMaxImages',
+    kind: { type: 'int', min: -1 },
+    default: 50,
+    flag: 'node-status-max-images',
+    flagDeprecated: true,
+    group: 'node',
+    help: 'How many images to list in Node status.images; -1 lists all of them.',
+  },
+  {
+    path: 'shutdownGracePeriod',
+    kind: { type: 'duration', minMs: 0 },
+    default: '0s',
+    group: 'node',
+    help: 'Total time to delay a node shutdown while pods stop (0 turns graceful shutdown off; else at least 1s).',
+  },
+  {
+    path: 'shutdownGracePeriodCriticalPods',
+    kind: { type: 'duration', minMs: 0 },
+    default: '0s',
+    group: 'node',
+    help: 'Part of shutdownGracePeriod kept for critical pods, which stop last (0 or at least 1s).',
+  },
+
+  // --- API server client -------------------------------------------------------------------
+  {
+    path: 'kubeAPIQPS',
+    kind: NON_NEGATIVE,
+    default: 50,
+    flag: 'kube-api-qps',
+    flagDeprecated: true,
+    group: 'api',
+    help: 'Sustained API server requests per second (events and heartbeats excluded).',
+  },
+  {
+    path: 'kubeAPIBurst',
+    kind: NON_NEGATIVE,
+    zeroIsDefault: true,
+    default: 100,
+    flag: 'kube-api-burst',
+    flagDeprecated: true,
+    group: 'api',
+    help: 'Short burst of API server requests allowed above kubeAPIQPS.',
+  },
+  {
+    path: 'contentType',
+    kind: { type: 'string' },
+    zeroIsDefault: true,
+    default: 'application/vnd.kubernetes.protobuf',
+    flag: 'kube-api-content-type',
+    flagDeprecated: true,
+    group: 'api',
+    help: 'Media type of requests sent to the API server (protobuf or application/json).',
+  },
+  {
+    path: 'eventRecordQPS',
+    kind: NON_NEGATIVE,
+    default: 50,
+    flag: 'event-qps',
+    flagDeprecated: true,
+    group: 'api',
+    help: 'Events created per second at most; 0 means no limit.',
+  },
+  {
+    path: 'eventBurst',
+    kind: NON_NEGATIVE,
+    zeroIsDefault: true,
+    default: 100,
+    flag: 'event-burst',
+    flagDeprecated: true,
+    group: 'api',
+    help: 'Short burst of event creations allowed above eventRecordQPS.',
+  },
+  {
+    path: 'configMapAndSecretChangeDetectionStrategy',
+    kind: { type: 'string', enum: ['Get', 'Cache', 'Watch'] },
+    zeroIsDefault: true,
+    default: 'Watch',
+    group: 'api',
+    help: 'How ConfigMaps and Secrets used by pods are refreshed: Watch, Cache (TTL) or Get (every time).',
+  },
+];
