@@ -3,7 +3,7 @@
  * secure values (they are the table's defaults). A `profile` reproduces the Go kubelet's own
  * defaults instead, so that `inspect` can show what a Go kubelet really runs with.
  */
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../lib/duration.js';
 import { getPath, isPlainObject, setPath, type JsonObject } from './merge.js';
 import type { FieldSpec } from './spec.js';
 

@@ -3,7 +3,7 @@
  * start, once each, with the risk and the CIS Kubernetes Benchmark control (section 4.2).
  * Pure: reads a merged, defaulted document.
  */
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../lib/duration.js';
 import type { ConfigWarning } from './flags.js';
 import { getPath, type JsonObject } from './merge.js';
 import { STRONG_CIPHER_SUITES } from './fields.js';

@@ -2,7 +2,7 @@
  * The effective document (file form) becomes the object the rest of the kubelet reads:
  * durations in milliseconds (`syncFrequencyMs`), everything else as it is, deeply frozen.
  */
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../lib/duration.js';
 import { FIELD_SPECS } from './fields.js';
 import type { KubeletConfig } from './kubelet-config.js';
 import { deepFreeze, getPath, setPath, type JsonObject } from './merge.js';

@@ -4,7 +4,7 @@
  * its flag and what is expected; the loader adds file positions.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../lib/duration.js';
 import type { Path } from './document.js';
 import { isZeroValue } from './defaults.js';
 import { isPlainObject, type JsonObject } from './merge.js';

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { ConfigIssue } from '../lib/errors.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../lib/duration.js';
 import { getPath, isPlainObject, type JsonObject } from './merge.js';
 import { isQuantity, isQuantityOrPercent } from './quantity.js';
 import type { FieldSpec } from './spec.js';

@@ -4,7 +4,7 @@
  * Go writes them (`1m0s`), every default present.
  */
 import { stringify } from 'yaml';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from '../lib/duration.js';
 import { FIELD_SPECS } from './fields.js';
 import { getPath, setPath, type JsonObject } from './merge.js';
 
