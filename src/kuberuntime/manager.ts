@@ -1,0 +1,306 @@
+/**
+ * The runtime manager: carries out what `computePodActions` decides, through the CRI. It is
+ * the pod workers' `PodSyncer`. Starting a container = image, environment, mounts, create,
+ * start, postStart; stopping one = preStop, StopContainer with what is left of the grace
+ * period (see kill.ts).
+ *
+ * Contracts: every method takes an AbortSignal and, once it is aborted, starts nothing new.
+ * A sync reads a fresh runtime view of its pod first, so it never acts on a stale one (the
+ * PLEG's cache may be a second old), and it is idempotent: running it twice starts nothing
+ * twice.
+ */
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { RuntimeService } from '../cri/index.js';
+import type { EventRecorder } from '../events/recorder.js';
+import type { KeyedBackoff } from '../lib/backoff.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { expandAll } from '../pods/expand.js';
+import { buildContainerEnv, CreateContainerConfigError, noApiServerResolver, type EnvSourceResolver } from '../pods/env.js';
+import type { PodSyncer, SyncResult } from '../pods/workers.js';
+import { computePodActions, type ContainerToStart, type WaitingReason } from './actions.js';
+import type { ContainerMountInput } from './container-config.js';
+import { containerConfig } from './container-config.js';
+import { podDns, type DnsSettings } from './dns.js';
+import { runHook } from './hooks.js';
+import { ImageError, type ImageManager } from './images.js';
+import { killContainers, stopSandboxes } from './kill.js';
+import { namedPorts } from './ports.js';
+import type { RuntimePod } from './runtime-pod.js';
+import { podRef, sandboxConfig } from './sandbox-config.js';
+import { podView } from './view.js';
+
+/** Volumes as the runtime manager needs them (src/volumes' VolumeManager fits). */
+export interface PodVolumes<V = unknown> {
+  /** Sets up every volume of the pod; idempotent. Rejects with a message fit for FailedMount. */
+  setUpPod(pod: Pod, signal: AbortSignal): Promise<ReadonlyMap<string, V>>;
+  /** The mounts of one container (subPath resolved safely against its environment). */
+  mountsFor(pod: Pod, container: Container, volumes: ReadonlyMap<string, V>, env: ReadonlyMap<string, string>, signal: AbortSignal): Promise<ContainerMountInput[]>;
+  tearDownPod(podUID: string, signal: AbortSignal): Promise<void>;
+}
+
+export interface SyncedExtras {
+  /** The pod will not run (again): terminating, or finished for good. */
+  readonly terminal: boolean;
+  /** The sandbox's IP (the host's on the host network). */
+  readonly podIP?: string;
+}
+
+/** Where the manager reports what it saw and did, for the pod's status. */
+export interface PodStatusSink {
+  /** After each sync: the runtime view and why containers that do not run are waiting. */
+  synced(pod: Pod, view: RuntimePod | undefined, waiting: ReadonlyMap<string, WaitingReason>, extras: SyncedExtras): void;
+  /** After termination and cleanup: the pod is gone from this node. */
+  removed(pod: Pod, view: RuntimePod | undefined): void;
+}
+
+export interface RuntimeManagerOptions {
+  readonly runtime: RuntimeService;
+  readonly images: ImageManager;
+  readonly volumes: PodVolumes;
+  readonly events: EventRecorder;
+  readonly status: PodStatusSink;
+  readonly crashBackoff: KeyedBackoff;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly podLogsDir: string;
+  readonly seccompDefault: boolean;
+  readonly cpuCFSQuota: boolean;
+  readonly clusterDNS: readonly string[];
+  readonly clusterDomain: string;
+  /** The node's resolver settings (from resolvConf), read once by the caller. */
+  readonly hostDns: DnsSettings;
+  readonly hostIPs: () => readonly string[];
+  readonly envResolver?: EnvSourceResolver;
+  /** Removes a pod's log folder once the pod is gone. */
+  readonly removeLogs: (pod: Pod) => Promise<void>;
+}
+
+const containerRef = (pod: Pod, c: string, role: string) => ({
+  kind: 'Pod' as const,
+  name: pod.metadata?.name ?? '',
+  namespace: pod.metadata?.namespace ?? 'default',
+  uid: pod.metadata?.uid ?? '',
+  fieldPath: `spec.${role === 'container' ? 'containers' : 'initContainers'}{${c}}`,
+});
+
+export class RuntimeManager implements PodSyncer {
+  readonly #o: RuntimeManagerOptions;
+
+  constructor(options: RuntimeManagerOptions) {
+    this.#o = options;
+  }
+
+  #backoffKey(pod: Pod, container: string): string {
+    return `${pod.metadata?.uid ?? ''}/${container}`;
+  }
+
+  async syncPod(pod: Pod, signal: AbortSignal): Promise<SyncResult> {
+    const o = this.#o;
+    const uid = pod.metadata?.uid ?? '';
+    let view = await podView(o.runtime, uid, signal);
+    const crash = o.crashBackoff;
+    const actions = computePodActions(pod, view, (name, finishedAt) => {
+      const key = this.#backoffKey(pod, name);
+      return crash.isInBackoffSince(key, finishedAt) ? { delayMs: crash.currentMs(key) } : undefined;
+    });
+    const waiting = new Map(actions.waiting);
+    let requeueAfterMs: number | undefined;
+    const later = (ms: number): void => {
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(100, ms));
+    };
+    for (const [name, w] of waiting) {
+      if (w.reason !== 'CrashLoopBackOff') continue;
+      const last = view?.containers.find((c) => c.name === name);
+      later(crash.remainingSinceMs(this.#backoffKey(pod, name), last?.details?.finishedAtMs ?? o.clock.now()));
+    }
+
+    if (actions.killPod && view) {
+      await killContainers(this.#killDeps(), pod, view.containers.filter((c) => c.state === 'running'), 2, signal);
+      await stopSandboxes(o.runtime, view.sandboxes, signal);
+    }
+
+    let sandboxId = actions.sandboxId;
+    let volumes: ReadonlyMap<string, unknown> = new Map();
+    if (actions.createSandbox || actions.toStart.length > 0) {
+      try {
+        volumes = await o.volumes.setUpPod(pod, signal);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const message = (err as Error).message;
+        o.events.record(containerRef(pod, '', 'container'), 'Warning', 'FailedMount', message);
+        for (const s of actions.toStart) waiting.set(s.container.name, { reason: 'ContainerCreating', message });
+        o.status.synced(pod, view, waiting, { terminal: false });
+        return { requeueAfterMs: 10_000 };
+      }
+    }
+
+    if (actions.createSandbox) {
+      const dns = podDns(pod, o.hostDns, { clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain });
+      const config = sandboxConfig(pod, actions.sandboxAttempt, o.podLogsDir, dns);
+      try {
+        sandboxId = (await o.runtime.runPodSandbox({ config }, { signal })).podSandboxId;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const message = `Failed to create pod sandbox: ${(err as Error).message}`;
+        o.events.record(containerRef(pod, '', 'container'), 'Warning', 'FailedCreatePodSandBox', message);
+        for (const s of actions.toStart) waiting.set(s.container.name, { reason: 'ContainerCreating', message });
+        o.status.synced(pod, view, waiting, { terminal: false });
+        return { requeueAfterMs: 10_000 };
+      }
+    }
+
+    if (actions.toKill.length > 0 && view) {
+      const ids = new Set(actions.toKill.map((k) => k.id));
+      for (const k of actions.toKill) o.events.record(containerRef(pod, k.name, 'container'), 'Normal', 'Killing', k.message);
+      await killContainers(this.#killDeps(), pod, view.containers.filter((c) => ids.has(c.id)), undefined, signal);
+    }
+
+    let sandboxIP: string | undefined;
+    if (sandboxId !== undefined) {
+      sandboxIP = await this.#sandboxIP(sandboxId, signal);
+      for (const s of actions.toStart) {
+        if (signal.aborted) break;
+        const failure = await this.#start(pod, s, { sandboxId, podIP: sandboxIP, volumes }, view, signal);
+        if (failure) {
+          waiting.set(s.container.name, failure);
+          later(failure.reason === 'ImagePullBackOff' || failure.reason === 'ErrImagePull' ? 10_000 : 10_000);
+        } else waiting.delete(s.container.name);
+      }
+    }
+
+    if (actions.createSandbox || actions.toStart.length > 0 || actions.toKill.length > 0 || actions.killPod) {
+      view = await podView(o.runtime, uid, signal);
+    }
+    o.status.synced(pod, view, waiting, { terminal: actions.initFailed !== undefined, ...(sandboxIP ? { podIP: sandboxIP } : {}) });
+    return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  }
+
+  async #sandboxIP(sandboxId: string, signal: AbortSignal): Promise<string> {
+    const status = await this.#o.runtime.podSandboxStatus({ podSandboxId: sandboxId }, { signal });
+    return status.status?.network?.ip || (this.#o.hostIPs()[0] ?? '127.0.0.1');
+  }
+
+  /** Starts one container; resolves with its waiting reason when it could not. */
+  async #start(
+    pod: Pod,
+    s: ContainerToStart,
+    where: { readonly sandboxId: string; readonly podIP: string; readonly volumes: ReadonlyMap<string, unknown> },
+    view: RuntimePod | undefined,
+    signal: AbortSignal,
+  ): Promise<WaitingReason | undefined> {
+    const o = this.#o;
+    const { sandboxId, podIP } = where;
+    const c = s.container;
+    const ref = containerRef(pod, c.name, s.role);
+    const key = this.#backoffKey(pod, c.name);
+    try {
+      await o.images.ensure(pod.metadata?.uid ?? '', c, {
+        pulling: (image) => o.events.record(ref, 'Normal', 'Pulling', `Pulling image "${image}"`),
+        pulled: (image, present, ms) =>
+          o.events.record(ref, 'Normal', 'Pulled', present ? `Container image "${image}" already present on machine` : `Successfully pulled image "${image}" in ${ms}ms`),
+        failed: (_image, reason, message) => o.events.record(ref, 'Warning', reason === 'ImagePullBackOff' ? 'BackOff' : 'Failed', message),
+      }, signal);
+
+      const envResult = buildContainerEnv({
+        pod,
+        container: c,
+        resolver: o.envResolver ?? noApiServerResolver,
+        podIPs: [podIP],
+        hostIPs: o.hostIPs(),
+      });
+      if (envResult.errors.length > 0) throw envResult.errors[0] as CreateContainerConfigError;
+      const envMap = new Map(envResult.env.map((e) => [e.name, e.value]));
+      const lookup = (name: string): string | undefined => envMap.get(name);
+      const mounts = await o.volumes.mountsFor(pod, c, where.volumes, envMap, signal).catch((err: Error) => {
+        if (signal.aborted) throw err;
+        throw new CreateContainerConfigError(err.message);
+      });
+      const config = containerConfig({
+        pod,
+        container: c,
+        role: s.role,
+        restartCount: s.restartCount,
+        env: envResult.env,
+        command: expandAll(c.command, lookup),
+        args: expandAll(c.args, lookup),
+        mounts,
+        seccompDefault: o.seccompDefault,
+        cpuCFSQuota: o.cpuCFSQuota,
+      });
+      if (s.restartCount > 0) {
+        const previous = view?.containers.find((x) => x.name === c.name);
+        o.crashBackoff.next(key, { eventAt: previous?.details?.finishedAtMs ?? o.clock.now() });
+      }
+      const dns = podDns(pod, o.hostDns, { clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain });
+      const sandbox = sandboxConfig(pod, 0, o.podLogsDir, dns);
+      let containerId: string;
+      try {
+        containerId = (await o.runtime.createContainer({ podSandboxId: sandboxId, config, sandboxConfig: sandbox }, { signal })).containerId;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const message = (err as Error).message;
+        o.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
+        return { reason: 'CreateContainerError', message };
+      }
+      o.events.record(ref, 'Normal', 'Created', `Created container ${c.name}`);
+      try {
+        await o.runtime.startContainer({ containerId }, { signal });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const message = (err as Error).message;
+        o.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
+        return { reason: 'RunContainerError', message };
+      }
+      o.events.record(ref, 'Normal', 'Started', `Started container ${c.name}`);
+
+      const postStart = c.lifecycle?.postStart;
+      if (postStart) {
+        const grace = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+        const failure = await runHook(postStart, { runtime: o.runtime, clock: o.clock, containerId, podIP, ports: namedPorts([c]), timeoutMs: grace, signal });
+        if (failure !== undefined) {
+          const message = `PostStartHook failed: ${failure}`;
+          o.events.record(ref, 'Warning', 'FailedPostStartHook', message);
+          await o.runtime.stopContainer({ containerId, timeout: 2 }, { signal }).catch(() => undefined);
+          return { reason: 'PostStartHookError', message };
+        }
+      }
+      return undefined;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (err instanceof ImageError) return { reason: err.reason, message: err.message };
+      if (err instanceof CreateContainerConfigError) {
+        o.events.record(ref, 'Warning', 'Failed', `Error: ${err.message}`);
+        return { reason: 'CreateContainerConfigError', message: err.message };
+      }
+      throw err;
+    }
+  }
+
+  #killDeps() {
+    const o = this.#o;
+    return { runtime: o.runtime, clock: o.clock, events: o.events, log: o.log, hostIPs: o.hostIPs };
+  }
+
+  async terminatePod(pod: Pod, gracePeriodS: number, signal: AbortSignal): Promise<void> {
+    const o = this.#o;
+    const view = await podView(o.runtime, pod.metadata?.uid ?? '', signal);
+    if (!view) return;
+    await killContainers(this.#killDeps(), pod, view.containers.filter((c) => c.state === 'running' || c.state === 'created'), gracePeriodS, signal);
+    await stopSandboxes(o.runtime, view.sandboxes, signal);
+    o.status.synced(pod, await podView(o.runtime, view.ref.uid, signal), new Map(), { terminal: true });
+  }
+
+  async cleanupPod(pod: Pod, signal: AbortSignal): Promise<void> {
+    const o = this.#o;
+    const uid = pod.metadata?.uid ?? '';
+    const view = await podView(o.runtime, uid, signal);
+    for (const c of view?.containers ?? []) await o.runtime.removeContainer({ containerId: c.id }, { signal });
+    for (const s of view?.sandboxes ?? []) await o.runtime.removePodSandbox({ podSandboxId: s.id }, { signal });
+    await o.volumes.tearDownPod(uid, signal);
+    await o.removeLogs(pod);
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) o.crashBackoff.reset(this.#backoffKey(pod, c.name));
+    o.status.removed(pod, view);
+    o.log.info('Pod removed', { pod: `${podRef(pod).namespace}/${podRef(pod).name}`, podUID: uid });
+  }
+}
