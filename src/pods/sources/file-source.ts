@@ -1,0 +1,146 @@
+/**
+ * Static pods from `staticPodPath`: a folder (its files, not sub-folders, dot-files skipped)
+ * or a single file. Changes are noticed through file events plus a rescan every
+ * `fileCheckFrequency`, whichever comes first.
+ *
+ * A manifest that becomes invalid is reported (file and reason, once per content) and its last
+ * valid version keeps running: bad input must not take a running pod down. A file that is
+ * removed removes its pod. A file that never was valid yields no pod.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Clock, Timer } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ManifestParser, PodSource } from './types.js';
+
+export interface FileSourceOptions {
+  readonly path: string;
+  readonly checkEveryMs: number;
+  readonly parse: ManifestParser;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+interface Entry {
+  /** mtime + size + inode: when unchanged, the file is not read again. */
+  readonly key: string;
+  readonly pods: Pod[];
+  readonly error?: string;
+}
+
+export class FileSource implements PodSource {
+  readonly name = 'file' as const;
+  readonly #o: FileSourceOptions;
+  #entries = new Map<string, Entry>();
+  #lastSnapshot = '';
+  /** UID -> serialized pod of the last snapshot, to notice pods that changed in place. */
+  #seen = new Map<string, string>();
+
+  constructor(options: FileSourceOptions) {
+    this.#o = options;
+  }
+
+  /** One scan; returns the current pods. Exposed for tests; `run` schedules it. */
+  async scan(): Promise<Pod[]> {
+    const files = await this.#list();
+    const next = new Map<string, Entry>();
+    for (const file of files) {
+      let info;
+      try {
+        info = await stat(file);
+      } catch {
+        continue; // removed between listing and stat
+      }
+      if (!info.isFile()) continue;
+      const key = `${info.mtimeMs}:${info.size}:${info.ino}`;
+      const prev = this.#entries.get(file);
+      if (prev?.key === key) {
+        next.set(file, prev);
+        continue;
+      }
+      const text = await readFile(file, 'utf8').catch((err: Error) => ({ error: err.message }));
+      const parsed = typeof text === 'string' ? this.#o.parse(text, { kind: 'file', path: file }) : text;
+      if ('error' in parsed) {
+        this.#o.log.warn('Invalid static pod manifest; the pod keeps its last valid version', { file, reason: parsed.error });
+        next.set(file, { key, pods: prev?.pods ?? [], error: parsed.error });
+      } else {
+        next.set(file, { key, pods: parsed.pods });
+      }
+    }
+    this.#entries = next;
+    return [...next.values()].flatMap((e) => e.pods);
+  }
+
+  async #list(): Promise<string[]> {
+    const path = this.#o.path;
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      return []; // a missing folder is not an error: it may be created later
+    }
+    if (!info.isDirectory()) return [path];
+    const names = await readdir(path).catch(() => [] as string[]);
+    return names.filter((n) => !n.startsWith('.')).sort().map((n) => join(path, n));
+  }
+
+  /** Problems of the manifests as of the last scan: file -> reason. */
+  errors(): Map<string, string> {
+    return new Map([...this.#entries].flatMap(([f, e]) => (e.error ? [[f, e.error] as const] : [])));
+  }
+
+  async run(onSnapshot: (pods: readonly Pod[]) => void, signal: AbortSignal): Promise<void> {
+    const { clock, log } = this.#o;
+    let watcher: FSWatcher | undefined;
+    let wake: (() => void) | undefined;
+    let debounce: Timer | undefined;
+    const trigger = (): void => {
+      debounce?.cancel();
+      debounce = clock.setTimer(50, () => wake?.());
+    };
+    const startWatch = (): void => {
+      if (watcher) return;
+      try {
+        // Watch the folder (or the file's folder): editors replace files by renaming.
+        watcher = watch(this.#o.path, { persistent: false }, (_e, name) => {
+          if (!name || !basename(String(name)).startsWith('.')) trigger();
+        });
+        watcher.on('error', () => {
+          watcher?.close();
+          watcher = undefined;
+        });
+      } catch {
+        watcher = undefined; // not there yet: the periodic rescan covers it
+      }
+    };
+    signal.addEventListener('abort', () => wake?.(), { once: true });
+    let first = true;
+    try {
+      while (!signal.aborted) {
+        startWatch();
+        try {
+          const pods = await this.scan();
+          const snapshot = JSON.stringify(pods.map((p) => p.metadata?.uid).sort());
+          if (first || snapshot !== this.#lastSnapshot || pods.some((p) => JSON.stringify(p) !== this.#seen.get(p.metadata?.uid ?? ''))) {
+            this.#lastSnapshot = snapshot;
+            this.#seen = new Map(pods.map((p) => [p.metadata?.uid ?? '', JSON.stringify(p)]));
+            first = false;
+            onSnapshot(pods);
+          }
+        } catch (err) {
+          log.warn('Reading static pod manifests failed; will retry', { path: this.#o.path, err: (err as Error).message });
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          const t = clock.setTimer(this.#o.checkEveryMs, resolve);
+          signal.addEventListener('abort', () => t.cancel(), { once: true });
+        });
+      }
+    } finally {
+      debounce?.cancel();
+      watcher?.close();
+    }
+  }
+}
