@@ -3,13 +3,14 @@
  * runs when the first argument is a flag (or there are none), as with the Go kubelet.
  */
 import { configView } from './commands/config-view.js';
+import { hostRuntimeCommand } from './commands/host-runtime.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runKubelet } from './commands/run.js';
 import { renderHelp } from './help.js';
 import { EXIT_OK, EXIT_USAGE, type Output } from './output.js';
 import { KUBERNETES_COMPAT, packageVersion } from './version.js';
 
-const SUBCOMMANDS = ['config', 'inspect'] as const;
+const SUBCOMMANDS = ['config', 'inspect', 'host-runtime'] as const;
 
 function wantsHelp(argv: readonly string[]): boolean {
   return argv.some((a) => a === '--help' || a === '-h' || a === '--help=true');
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[], cwd: string, output: Output,
   const [first, ...rest] = argv;
   if (first !== undefined && !first.startsWith('-')) {
     if (first === 'config') return configView(rest, cwd, output);
+    if (first === 'host-runtime') return hostRuntimeCommand(rest, cwd, output, signal);
     if (first === 'inspect') {
       return inspectCommand(rest, cwd, output);
     }
