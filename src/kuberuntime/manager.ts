@@ -111,6 +111,7 @@ export class RuntimeManager implements PodSyncer {
     };
     for (const [name, w] of waiting) {
       if (w.reason !== 'CrashLoopBackOff') continue;
+      o.events.record(containerRef(pod, name, 'container'), 'Warning', 'BackOff', w.message ?? `Back-off restarting failed container ${name}`);
       const last = view?.containers.find((c) => c.name === name);
       later(crash.remainingSinceMs(this.#backoffKey(pod, name), last?.details?.finishedAtMs ?? o.clock.now()));
     }

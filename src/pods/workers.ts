@@ -172,6 +172,7 @@ export class PodWorkers {
     try {
       if (w.phase === 'syncing') {
         const result = await syncer.syncPod(pod, signal);
+        log.debug('Pod synced', { pod: fullName(pod), podUID: w.uid });
         this.#schedule(w, Math.min(result.requeueAfterMs ?? Infinity, this.#jittered()));
       } else if (w.phase === 'terminating') {
         await syncer.terminatePod(pod, w.gracePeriodS, signal);

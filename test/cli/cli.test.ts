@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { CliProcess, runCli } from '../support/cli.js';
+import { stopHostRuntime } from '../support/host-runtime.js';
 
 const HEADER = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n';
 let dir = '';
@@ -20,6 +21,7 @@ before(async () => {
 
 after(async () => {
   for (const p of started) await p.stop('SIGKILL');
+  await stopHostRuntime(join(dir, 'root'));
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -90,19 +92,19 @@ test('usage errors exit 2 and start nothing', async () => {
 });
 
 test('the kubelet starts on a valid configuration, warns about removed flags, and stops on SIGTERM', async () => {
-  const p = new CliProcess(['--config', 'standalone.yaml', '--container-runtime=remote', '--network-plugin=cni', '--image-pull-progress-deadline=2m'], { cwd: dir });
+  const p = new CliProcess(['--config', 'standalone.yaml', '--root-dir', 'root', '--container-runtime=remote', '--network-plugin=cni', '--image-pull-progress-deadline=2m'], { cwd: dir });
   started.push(p);
   await p.waitForStderr(/Configuration loaded/);
   assert.match(p.stderr, /Starting kubelet-ts/);
   assert.equal((p.stderr.match(/was removed from the kubelet and is ignored/g) ?? []).length, 3);
-  assert.match(p.stderr, /Pod management is not part of this build yet/);
+  await p.waitForStderr(/Kubelet started/, 30_000);
   assert.equal(await p.stop('SIGTERM'), 0);
   assert.match(p.stderr, /Shutting down/);
 });
 
 test('insecure settings are honoured with one warning each naming the CIS control; JSON logs', async () => {
   const p = new CliProcess(
-    ['--config', 'standalone.yaml', '--logging-format=json', '--anonymous-auth', '--read-only-port=10255', '--rotate-certificates=false'],
+    ['--config', 'standalone.yaml', '--root-dir', 'root', '--logging-format=json', '--anonymous-auth', '--read-only-port=10255', '--rotate-certificates=false'],
     { cwd: dir },
   );
   started.push(p);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CLI, runCli } from '../support/cli.js';
+import { stopHostRuntime } from '../support/host-runtime.js';
 
 const HEADER = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n';
 
@@ -67,7 +68,7 @@ before(async () => {
   await writeFile(join(dir, 'fake-kubelet.cjs'), FAKE_KUBELET);
   // Relative --config and --config-dir: inspect must resolve them against the kubelet's cwd.
   // A node option before the script: inspect must skip it to find the kubelet's flags.
-  kts = await startNode(['--max-old-space-size=256', CLI, '--config', 'kubelet.yaml', '--config-dir', 'kubelet.conf.d'], dir, 'stderr', /Configuration loaded/);
+  kts = await startNode(['--max-old-space-size=256', CLI, '--config', 'kubelet.yaml', '--config-dir', 'kubelet.conf.d', '--root-dir', join(dir, 'root')], dir, 'stderr', /Kubelet started/);
   const go = await startNode([join(dir, 'fake-kubelet.cjs'), 'kubelet', '--anonymous-auth=true', '--hostname-override=fake-node', '--pod-manifest-path=manifests'], dir, 'stdout', /ready/);
   goPid = go.pid;
 });
@@ -79,6 +80,7 @@ after(async () => {
     child.kill('SIGKILL'); // this child only, by its PID
     await exited;
   }
+  await stopHostRuntime(join(dir, 'root'));
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -131,7 +133,7 @@ test('inspect -o json finds the running kubelet-ts and Go kubelet with their eff
   assert.equal(ts.origins.enableServer, `${join(dir, 'kubelet.yaml')}:3:1`);
   assert.equal(ts.origins.port, `${join(dir, 'kubelet.conf.d', '10-port.conf')}:3:1`);
   assert.equal(ts.origins.maxPods, undefined, 'defaults have no origin');
-  assert.match(ts.command, /--config kubelet\.yaml --config-dir kubelet\.conf\.d$/);
+  assert.match(ts.command, /--config kubelet\.yaml --config-dir kubelet\.conf\.d --root-dir \S+\/root$/);
 
   assert.equal(go.kind, 'kubelet');
   assert.equal(go.error, undefined);

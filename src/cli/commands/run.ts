@@ -1,14 +1,15 @@
 /**
  * `kubelet-ts [flags]`: load and check the configuration, then run the kubelet until SIGTERM.
- * Any configuration problem exits 2 before anything starts. Pod management arrives with the
- * pods subsystem; until then the kubelet says so plainly and stays idle rather than pretend.
+ * Any configuration problem exits 2 before anything starts. On SIGTERM the kubelet stops its
+ * loops and leaves the containers running, as the Go kubelet does.
  */
 import { hostname } from 'node:os';
 import { loadConfiguration, type LoadedConfiguration } from '../../config/load.js';
 import { getPath } from '../../config/merge.js';
 import { systemClock } from '../../lib/clock.js';
+import { Kubelet } from '../../kubelet/kubelet.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
-import { EXIT_OK, EXIT_USAGE, type Output } from '../output.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output } from '../output.js';
 import { printIssues } from '../report.js';
 import { packageVersion } from '../version.js';
 
@@ -51,10 +52,26 @@ export async function runKubelet(argv: readonly string[], cwd: string, output: O
     authorizationMode: getPath(doc, 'authorization.mode'),
     readOnlyPort: getPath(doc, 'readOnlyPort'),
   });
-  log.warn('Pod management is not part of this build yet: the configuration is valid and the kubelet stays idle until stopped');
-
-  // Nothing else holds the event loop open yet: a pending sleep does, until the stop signal.
+  const rootDir = loaded.flags.flagOnly.get('root-dir');
+  const kubelet = new Kubelet({
+    config: loaded.config,
+    nodeName: nodeNameOf(loaded),
+    rootDir: typeof rootDir === 'string' && rootDir !== '' ? rootDir : '/var/lib/kubelet',
+    clock: systemClock,
+    log,
+  });
+  try {
+    await kubelet.start(signal);
+  } catch (err) {
+    if (!signal.aborted) {
+      log.error('Kubelet failed to start', { err: (err as Error).message });
+      await kubelet.stop();
+      return EXIT_FAILURE;
+    }
+  }
+  // Hold the event loop open until the stop signal, whatever the loops are doing.
   while (!signal.aborted) await systemClock.sleep(3_600_000, signal).catch(() => undefined);
-  log.info('Shutting down', { reason: String(signal.reason ?? 'signal') });
+  log.info('Shutting down; containers keep running', { reason: String(signal.reason ?? 'signal') });
+  await kubelet.stop();
   return EXIT_OK;
 }

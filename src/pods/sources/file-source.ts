@@ -132,11 +132,11 @@ export class FileSource implements PodSource {
         } catch (err) {
           log.warn('Reading static pod manifests failed; will retry', { path: this.#o.path, err: (err as Error).message });
         }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          const t = clock.setTimer(this.#o.checkEveryMs, resolve);
-          signal.addEventListener('abort', () => t.cancel(), { once: true });
-        });
+        // Sleep until the rescan period ends or a file event wakes us, whichever comes first.
+        const woken = new Promise<void>((resolve) => (wake = resolve));
+        const nap = new AbortController();
+        await Promise.race([woken, clock.sleep(this.#o.checkEveryMs, AbortSignal.any([signal, nap.signal])).catch(() => undefined)]);
+        nap.abort();
       }
     } finally {
       debounce?.cancel();

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { DesiredPods } from './desired-pods.js';
+
+const pod = (uid: string, image = 'a'): Pod => ({ metadata: { uid, name: uid }, spec: { containers: [{ name: 'c', image }] } });
+const uids = (pods: Pod[]) => pods.map((p) => p.metadata?.uid);
+
+test('snapshots replace a source set and report adds, updates and removals', () => {
+  const d = new DesiredPods(['file', 'http']);
+  assert.equal(d.ready(), false);
+  let c = d.set('file', [pod('a'), pod('b')]);
+  assert.deepEqual([uids(c.added), uids(c.updated), uids(c.removed)], [['a', 'b'], [], []]);
+  assert.equal(d.ready(), false, 'http has not reported yet');
+  c = d.set('http', []);
+  assert.equal(d.ready(), true);
+  c = d.set('file', [pod('a', 'changed'), pod('c')]);
+  assert.deepEqual([uids(c.added), uids(c.updated), uids(c.removed)], [['c'], ['a'], ['b']]);
+  assert.deepEqual(uids(d.all()).sort(), ['a', 'c']);
+  assert.equal(d.get('a')?.spec?.containers[0]?.image, 'changed');
+  c = d.set('file', [pod('a', 'changed'), pod('c')]);
+  assert.deepEqual([c.added.length, c.updated.length, c.removed.length], [0, 0, 0], 'an identical snapshot changes nothing');
+});

@@ -1,0 +1,214 @@
+/**
+ * The kubelet, assembled: runtime client, pod sources, pod workers, runtime manager, PLEG,
+ * volumes, status store, housekeeping. This file only wires and schedules; every piece does
+ * its own job behind a narrow interface (no god object: nothing here holds pod logic).
+ *
+ * Lifecycle: `start()` connects to the runtime and starts the loops; it resolves once the
+ * kubelet runs. `stop()` stops the loops and leaves every container running, as the Go kubelet
+ * does on exit: a restarted kubelet adopts them.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeletConfig } from '../config/kubelet-config.js';
+import { createCriClient, waitForRuntimeReady, type CriClient } from '../cri/index.js';
+import { logEventRecorder, type EventRecorder } from '../events/recorder.js';
+import { ensureHostRuntime } from '../hostruntime/launcher.js';
+import { KeyedBackoff } from '../lib/backoff.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { parseResolvConf, type DnsSettings } from '../kuberuntime/dns.js';
+import { gcPlan, runGc } from '../kuberuntime/gc.js';
+import { ImageManager } from '../kuberuntime/images.js';
+import { RuntimeManager } from '../kuberuntime/manager.js';
+import { podLogDirectory } from '../kuberuntime/sandbox-config.js';
+import { GenericPleg } from '../pleg/generic.js';
+import { admitPod } from '../pods/admission.js';
+import { FileSource } from '../pods/sources/file-source.js';
+import { HttpSource } from '../pods/sources/http-source.js';
+import type { ManifestParser, PodSource } from '../pods/sources/types.js';
+import { staticPodFromManifest } from '../pods/static-pod.js';
+import { PodStatusStore } from '../pods/status-store.js';
+import { PodWorkers } from '../pods/workers.js';
+import { VolumeManager } from '../volumes/index.js';
+import { DesiredPods } from './desired-pods.js';
+import { serveHealthz } from './healthz.js';
+import { hostIPs } from './host.js';
+
+export interface KubeletOptions {
+  readonly config: KubeletConfig;
+  readonly nodeName: string;
+  readonly rootDir: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly events?: EventRecorder;
+}
+
+const HOUSEKEEPING_MS = 60_000;
+
+export class Kubelet {
+  readonly #o: KubeletOptions;
+  readonly #abort = new AbortController();
+  #cri: CriClient | undefined;
+  #workers: PodWorkers | undefined;
+  #pleg: GenericPleg | undefined;
+  #status: PodStatusStore | undefined;
+  #desired: DesiredPods | undefined;
+  #loops: Promise<unknown>[] = [];
+
+  constructor(options: KubeletOptions) {
+    this.#o = options;
+  }
+
+  get statuses(): PodStatusStore | undefined {
+    return this.#status;
+  }
+
+  get pleg(): GenericPleg | undefined {
+    return this.#pleg;
+  }
+
+  /** Connects to the runtime and starts every loop. Rejects when the runtime never comes up. */
+  async start(signal: AbortSignal): Promise<void> {
+    const { config, clock, log, rootDir } = this.#o;
+    const stop = AbortSignal.any([signal, this.#abort.signal]);
+
+    let endpoint = config.containerRuntimeEndpoint;
+    let imageEndpoint = config.imageServiceEndpoint;
+    if (endpoint === 'host') {
+      endpoint = (await ensureHostRuntime({ rootDir, signal: stop, log: log.child({ component: 'host-runtime-launcher' }) })).endpoint;
+      if (!imageEndpoint || imageEndpoint === 'host') imageEndpoint = endpoint;
+    }
+    const cri = createCriClient({ runtimeEndpoint: endpoint, imageEndpoint: imageEndpoint || endpoint, runtimeRequestTimeoutMs: config.runtimeRequestTimeoutMs }, { clock });
+    this.#cri = cri;
+    await waitForRuntimeReady(cri, { signal: stop, timeoutMs: 30_000, clock });
+    const version = await cri.version({}, { signal: stop });
+    log.info('Container runtime ready', { endpoint, runtime: version.runtimeName, version: version.runtimeVersion });
+
+    const events = this.#o.events ?? logEventRecorder(log.child({ component: 'events' }));
+    const ips = hostIPs();
+    const status = new PodStatusStore({ clock, runtimeName: version.runtimeName === 'kubelet-ts-host' ? 'host' : version.runtimeName, hostIPs: () => ips });
+    this.#status = status;
+    const hostDns = await readResolvConf(config.resolvConf, log);
+    const volumes = new VolumeManager({ rootDir, clock, log: log.child({ component: 'volumes' }), isRoot: process.getuid?.() === 0 });
+    const manager = new RuntimeManager({
+      runtime: cri,
+      images: new ImageManager(cri, new KeyedBackoff({ initialMs: 10_000, maxMs: 300_000, clock }), { serialize: config.serializeImagePulls, log, now: () => clock.now() }),
+      volumes,
+      events,
+      status,
+      crashBackoff: new KeyedBackoff({ initialMs: 10_000, maxMs: 300_000, clock }),
+      clock,
+      log: log.child({ component: 'runtime-manager' }),
+      podLogsDir: config.podLogsDir,
+      seccompDefault: config.seccompDefault,
+      cpuCFSQuota: config.cpuCFSQuota,
+      clusterDNS: config.clusterDNS ?? [],
+      clusterDomain: config.clusterDomain ?? '',
+      hostDns,
+      hostIPs: () => ips,
+      removeLogs: (pod) => rm(podLogDirectory(config.podLogsDir, pod), { recursive: true, force: true }),
+    });
+    const workers = new PodWorkers({ syncer: manager, clock, log: log.child({ component: 'pod-workers' }), resyncMs: config.syncFrequencyMs });
+    this.#workers = workers;
+    const pleg = new GenericPleg({ runtime: cri, clock, log: log.child({ component: 'pleg' }) });
+    this.#pleg = pleg;
+    pleg.onPodChanged((uid) => workers.nudge(uid));
+
+    const sources = this.#sources();
+    const desired = new DesiredPods(sources.map((s) => s.name));
+    this.#desired = desired;
+    // The first relist comes before any source can act, so that running pods are adopted.
+    await pleg.relist(stop);
+    const onSnapshot = (source: PodSource) => (pods: readonly Pod[]) => {
+      const changes = desired.set(source.name, pods);
+      for (const pod of [...changes.added, ...changes.updated]) {
+        const refusal = changes.added.includes(pod) ? admitPod(pod, desired.all(), config) : undefined;
+        if (refusal) {
+          log.warn('Pod refused at admission', { pod: pod.metadata?.name, reason: refusal.reason, detail: refusal.message });
+          events.record({ kind: 'Pod', name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, 'Warning', refusal.reason, refusal.message);
+          status.set(pod, { phase: 'Failed', reason: refusal.reason, message: refusal.message });
+          continue;
+        }
+        workers.sync(pod);
+      }
+      for (const pod of changes.removed) workers.terminate(pod, pod.spec?.terminationGracePeriodSeconds ?? 30);
+      if (desired.ready()) this.#removeOrphans();
+    };
+    if (sources.length === 0) this.#removeOrphans();
+    this.#loops = [
+      pleg.run(stop),
+      ...sources.map((s) => s.run(onSnapshot(s), stop).catch((err: Error) => log.error('Pod source stopped', { source: s.name, err: err.message }))),
+      this.#housekeeping(cri, volumes, stop),
+      serveHealthz(config.healthzBindAddress, config.healthzPort, log, stop).catch((err: Error) =>
+        log.error('Healthz server failed to start', { address: config.healthzBindAddress, port: config.healthzPort, err: err.message }),
+      ),
+    ];
+    log.info('Kubelet started', { node: this.#o.nodeName, sources: sources.map((s) => s.name) });
+  }
+
+  #sources(): PodSource[] {
+    const { config, clock, log, nodeName } = this.#o;
+    const parse: ManifestParser = (text, origin) => {
+      const r = staticPodFromManifest({ text, source: origin, nodeName, now: clock.now() });
+      return r.ok ? { pods: r.pods } : { error: r.issues.map((i) => i.message).join('; ') };
+    };
+    const sources: PodSource[] = [];
+    if (config.staticPodPath) {
+      sources.push(new FileSource({ path: config.staticPodPath, checkEveryMs: config.fileCheckFrequencyMs, parse, clock, log: log.child({ component: 'file-source' }) }));
+    }
+    if (config.staticPodURL) {
+      sources.push(new HttpSource({ url: config.staticPodURL, headers: (config.staticPodURLHeader ?? {}) as Record<string, string[]>, checkEveryMs: config.httpCheckFrequencyMs, parse, clock, log: log.child({ component: 'http-source' }) }));
+    }
+    return sources;
+  }
+
+  /** Runtime pods that no source wants and no worker owns are stopped and removed. */
+  #removeOrphans(): void {
+    const workers = this.#workers;
+    const desired = this.#desired;
+    if (!workers || !desired?.ready()) return;
+    const owned = new Set(workers.uids());
+    for (const rp of this.#pleg?.pods() ?? []) {
+      if (desired.get(rp.ref.uid) || owned.has(rp.ref.uid)) continue;
+      const grace = rp.containers.find((c) => c.terminationGraceS !== undefined)?.terminationGraceS ?? 30;
+      this.#o.log.info('Stopping a pod that is no longer wanted', { pod: `${rp.ref.namespace}/${rp.ref.name}`, podUID: rp.ref.uid });
+      workers.terminate({ metadata: { uid: rp.ref.uid, name: rp.ref.name, namespace: rp.ref.namespace }, spec: { containers: [], terminationGracePeriodSeconds: grace } }, grace);
+    }
+  }
+
+  async #housekeeping(cri: CriClient, volumes: VolumeManager, signal: AbortSignal): Promise<void> {
+    const { clock, log } = this.#o;
+    while (!signal.aborted) {
+      await clock.sleep(HOUSEKEEPING_MS, signal).catch(() => undefined);
+      if (signal.aborted) break;
+      try {
+        const wanted = new Set(this.#desired?.all().map((p) => p.metadata?.uid ?? ''));
+        const pods = (this.#pleg?.pods() ?? []).filter((p) => wanted.has(p.ref.uid));
+        await runGc(cri, gcPlan(pods), signal);
+        const keep = new Set([...wanted, ...(this.#workers?.uids() ?? [])]);
+        await volumes.cleanupOrphans(keep, signal);
+        this.#removeOrphans();
+      } catch (err) {
+        if (!signal.aborted) log.warn('Housekeeping failed; will retry', { err: (err as Error).message });
+      }
+    }
+  }
+
+  /** Stops the loops and the pod workers. Containers keep running. Idempotent. */
+  async stop(): Promise<void> {
+    this.#abort.abort(new Error('kubelet stopping'));
+    this.#workers?.stop();
+    await Promise.allSettled(this.#loops);
+    this.#cri?.close();
+  }
+}
+
+async function readResolvConf(path: string, log: Logger): Promise<DnsSettings> {
+  if (!path) return { servers: [], searches: [], options: [] };
+  try {
+    return parseResolvConf(await readFile(path, 'utf8'));
+  } catch (err) {
+    log.warn('Cannot read resolvConf; pods get no DNS settings from the node', { path, err: (err as Error).message });
+    return { servers: [], searches: [], options: [] };
+  }
+}
