@@ -24,15 +24,19 @@ export class Standalone {
   kubelet: CliProcess | undefined;
   #cri: CriClient | undefined;
 
-  private constructor(dir: string) {
+  /** `host`, or the CRI endpoint of another runtime (a private containerd). */
+  readonly runtimeEndpoint: string;
+
+  private constructor(dir: string, runtimeEndpoint: string) {
     this.dir = dir;
+    this.runtimeEndpoint = runtimeEndpoint;
     this.manifests = join(dir, 'manifests');
     this.logs = join(dir, 'logs');
     this.root = join(dir, 'root');
   }
 
-  static async create(): Promise<Standalone> {
-    const s = new Standalone(await mkdtemp(join(tmpdir(), 'kubelet-ts-it-')));
+  static async create(options: { runtimeEndpoint?: string } = {}): Promise<Standalone> {
+    const s = new Standalone(await mkdtemp(join(tmpdir(), 'kubelet-ts-it-')), options.runtimeEndpoint ?? 'host');
     await mkdir(s.manifests);
     await writeFile(
       join(s.dir, 'kubelet.yaml'),
@@ -41,7 +45,7 @@ export class Standalone {
         'kind: KubeletConfiguration',
         'enableServer: false',
         'healthzPort: 0',
-        'containerRuntimeEndpoint: host',
+        `containerRuntimeEndpoint: ${s.runtimeEndpoint}`,
         'staticPodPath: ./manifests',
         'podLogsDir: ./logs',
         'fileCheckFrequency: 2s',
@@ -53,7 +57,7 @@ export class Standalone {
   }
 
   get endpoint(): string {
-    return `unix://${join(this.root, 'host-runtime', 'runtime.sock')}`;
+    return this.runtimeEndpoint === 'host' ? `unix://${join(this.root, 'host-runtime', 'runtime.sock')}` : this.runtimeEndpoint;
   }
 
   /** Starts (or restarts) the kubelet; resolves once it runs. */
@@ -107,16 +111,10 @@ export class Standalone {
     }
   }
 
-  async runtimePid(): Promise<number | undefined> {
-    const text = await readFile(join(this.root, 'host-runtime', 'runtime.pid'), 'utf8').catch(() => '');
-    const pid = Number(text.trim());
-    return pid > 0 ? pid : undefined;
-  }
-
   /** Stops the kubelet (SIGKILL by default: what a crash looks like) and, if asked, the runtime. */
   async stop(options: { runtime: boolean; signal?: NodeJS.Signals } = { runtime: true }): Promise<void> {
     await this.kubelet?.stop(options.signal ?? 'SIGKILL');
-    if (options.runtime) {
+    if (options.runtime && this.runtimeEndpoint === 'host') {
       this.#cri?.close();
       this.#cri = undefined;
       await stopHostRuntime(this.root);
