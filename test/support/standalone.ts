@@ -3,7 +3,7 @@
  * folder, the host runtime, JSON logs collected as they come. Processes are ended by PID only:
  * the kubelet the test started, and the host runtime it launched (pid file in its state dir).
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCriClient, type CriClient } from '../../src/cri/index.js';
