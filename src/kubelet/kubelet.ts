@@ -88,6 +88,24 @@ export class Kubelet {
     const ips = hostIPs();
     const status = new PodStatusStore({ clock, runtimeName: version.runtimeName === 'kubelet-ts-host' ? 'host' : version.runtimeName, hostIPs: () => ips });
     this.#status = status;
+    // At -v 2 every status change is logged: standalone, this is how an operator sees pods.
+    status.onChange((uid, entry) => {
+      if (!entry) return;
+      const st = entry.status;
+      log.debug('Pod status', {
+        pod: `${entry.pod.metadata?.namespace ?? 'default'}/${entry.pod.metadata?.name ?? ''}`,
+        podUID: uid,
+        phase: st.phase,
+        ...(st.reason ? { reason: st.reason } : {}),
+        containers: [...(st.initContainerStatuses ?? []), ...(st.containerStatuses ?? [])].map((c) => ({
+          name: c.name,
+          ready: c.ready,
+          restartCount: c.restartCount,
+          state: c.state?.running ? 'running' : c.state?.terminated ? `terminated(${c.state.terminated.exitCode}${c.state.terminated.reason ? `,${c.state.terminated.reason}` : ''})` : `waiting(${c.state?.waiting?.reason ?? ''})`,
+          ...(c.state?.terminated?.message ? { message: c.state.terminated.message } : c.lastState?.terminated?.message ? { lastMessage: c.lastState.terminated.message } : {}),
+        })),
+      });
+    });
     const hostDns = await readResolvConf(config.resolvConf, log);
     const volumes = new VolumeManager({ rootDir, clock, log: log.child({ component: 'volumes' }), isRoot: process.getuid?.() === 0 });
     const manager = new RuntimeManager({
@@ -107,6 +125,7 @@ export class Kubelet {
       hostDns,
       hostIPs: () => ips,
       removeLogs: (pod) => rm(podLogDirectory(config.podLogsDir, pod), { recursive: true, force: true }),
+      podDir: (uid) => volumes.podDir(uid),
     });
     const workers = new PodWorkers({ syncer: manager, clock, log: log.child({ component: 'pod-workers' }), resyncMs: config.syncFrequencyMs });
     this.#workers = workers;

@@ -28,6 +28,7 @@ import { killContainers, stopSandboxes } from './kill.js';
 import { namedPorts } from './ports.js';
 import type { RuntimePod } from './runtime-pod.js';
 import { podRef, sandboxConfig } from './sandbox-config.js';
+import { prepareTerminationFile, readTerminationMessage, terminationFile } from './termination.js';
 import { podView } from './view.js';
 
 /** Volumes as the runtime manager needs them (src/volumes' VolumeManager fits). */
@@ -74,6 +75,8 @@ export interface RuntimeManagerOptions {
   readonly envResolver?: EnvSourceResolver;
   /** Removes a pod's log folder once the pod is gone. */
   readonly removeLogs: (pod: Pod) => Promise<void>;
+  /** `<root-dir>/pods/<uid>`: where termination message files live. */
+  readonly podDir: (podUID: string) => string;
 }
 
 const containerRef = (pod: Pod, c: string, role: string) => ({
@@ -86,6 +89,8 @@ const containerRef = (pod: Pod, c: string, role: string) => ({
 
 export class RuntimeManager implements PodSyncer {
   readonly #o: RuntimeManagerOptions;
+  /** Container id -> its termination message, read once when it has exited. */
+  readonly #messages = new Map<string, string>();
 
   constructor(options: RuntimeManagerOptions) {
     this.#o = options;
@@ -173,8 +178,32 @@ export class RuntimeManager implements PodSyncer {
     if (actions.createSandbox || actions.toStart.length > 0 || actions.toKill.length > 0 || actions.killPod) {
       view = await podView(o.runtime, uid, signal);
     }
-    o.status.synced(pod, view, waiting, { terminal: actions.initFailed !== undefined, ...(sandboxIP ? { podIP: sandboxIP } : {}) });
+    o.status.synced(pod, await this.#withMessages(pod, view), waiting, { terminal: actions.initFailed !== undefined, ...(sandboxIP ? { podIP: sandboxIP } : {}) });
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  }
+
+  /** The view with each exited container's termination message in its details. */
+  async #withMessages(pod: Pod, view: RuntimePod | undefined): Promise<RuntimePod | undefined> {
+    if (!view) return view;
+    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    const containers = await Promise.all(
+      view.containers.map(async (c) => {
+        if (c.state !== 'exited') return c;
+        let message = this.#messages.get(c.id);
+        if (message === undefined) {
+          const spec = specs.find((x) => x.name === c.name);
+          message = await readTerminationMessage({
+            ...(spec?.terminationMessagePath ? { file: terminationFile(this.#o.podDir(view.ref.uid), c.name, c.restartCount) } : {}),
+            ...(c.details?.logPath ? { logPath: c.details.logPath } : {}),
+            policy: spec?.terminationMessagePolicy ?? c.terminationMessagePolicy ?? 'File',
+            ...(c.details?.exitCode !== undefined ? { exitCode: c.details.exitCode } : {}),
+          });
+          this.#messages.set(c.id, message);
+        }
+        return message ? { ...c, details: { ...c.details, message } } : c;
+      }),
+    );
+    return { ...view, containers };
   }
 
   async #sandboxIP(sandboxId: string, signal: AbortSignal): Promise<string> {
@@ -217,6 +246,10 @@ export class RuntimeManager implements PodSyncer {
         if (signal.aborted) throw err;
         throw new CreateContainerConfigError(err.message);
       });
+      if (c.terminationMessagePath) {
+        const file = await prepareTerminationFile(o.podDir(pod.metadata?.uid ?? ''), c.name, s.restartCount);
+        mounts.push({ containerPath: c.terminationMessagePath, hostPath: file, readonly: false });
+      }
       const config = containerConfig({
         pod,
         container: c,
@@ -296,7 +329,10 @@ export class RuntimeManager implements PodSyncer {
     const o = this.#o;
     const uid = pod.metadata?.uid ?? '';
     const view = await podView(o.runtime, uid, signal);
-    for (const c of view?.containers ?? []) await o.runtime.removeContainer({ containerId: c.id }, { signal });
+    for (const c of view?.containers ?? []) {
+      await o.runtime.removeContainer({ containerId: c.id }, { signal });
+      this.#messages.delete(c.id);
+    }
     for (const s of view?.sandboxes ?? []) await o.runtime.removePodSandbox({ podSandboxId: s.id }, { signal });
     await o.volumes.tearDownPod(uid, signal);
     await o.removeLogs(pod);

@@ -70,6 +70,24 @@ test('a crashing container is restarted with growing delays (CrashLoopBackOff)',
   await s.removeManifest('crash.yaml');
 });
 
+test('status: a failed container reports Error, its exit code and its log tail (FallbackToLogsOnError)', async () => {
+  await s.writeManifest(
+    'fails.yaml',
+    shPod('fails', 'echo something went wrong >&2; exit 7', { restartPolicy: 'Never' }).replace(
+      '      securityContext:',
+      '      terminationMessagePolicy: FallbackToLogsOnError\n      securityContext:',
+    ),
+  );
+  const record = await s.until('a Failed pod status', () =>
+    s.records().find((r) => r.msg === 'Pod status' && String(r.pod).startsWith('default/fails-') && r.phase === 'Failed'),
+  );
+  const [main] = record.containers as { name: string; state: string; message?: string; restartCount: number }[];
+  assert.equal(main?.state, 'terminated(7,Error)');
+  assert.equal(main?.message, 'something went wrong\n');
+  assert.equal(main?.restartCount, 0);
+  await s.removeManifest('fails.yaml');
+});
+
 test('a removed manifest stops its pod gracefully: preStop, then SIGTERM, then the pod is gone', async () => {
   const out = join(s.dir, 'graceful.txt');
   await s.writeManifest(
