@@ -42,6 +42,24 @@ test('init containers run one by one, each to success, before the main container
   assert.deepEqual(await readLines(out), ['init1', 'init2', 'main']);
 });
 
+test('an edited manifest restarts its pod only when its content really changed', async () => {
+  await s.writeManifest('edit.yaml', shPod('edit', 'sleep 1000'));
+  const first = await s.until('edit running', running('edit-'));
+  // The same pod written differently (comments, key order): same UID, nothing restarts.
+  await s.writeManifest('edit.yaml', `# a comment\n${shPod('edit', 'sleep 1000')}`);
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal((await running('edit-')())?.id, first.id);
+  // A real change: the old pod stops and the new one starts.
+  await s.writeManifest('edit.yaml', shPod('edit', 'sleep 2000'));
+  const second = await s.until('the edited pod running', async () => {
+    const c = await running('edit-')();
+    return c && c.id !== first.id ? c : undefined;
+  });
+  assert.notEqual(second.id, first.id);
+  await s.until('the old container gone', async () => ((await s.containers('edit-')).some((c) => c.id === first.id) ? undefined : true));
+  await s.removeManifest('edit.yaml');
+});
+
 test('an invalid manifest is reported with its file and reason; other pods keep running', async () => {
   const before = await s.until('hello running', running('hello-'));
   await s.writeManifest('broken.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: broken}\nspec:\n  containers: [{name: Not_A_Name, image: busybox:local, command: [sh]}]\n');
