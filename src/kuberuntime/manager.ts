@@ -15,7 +15,7 @@ import type { EventRecorder } from '../events/recorder.js';
 import type { KeyedBackoff } from '../lib/backoff.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { expandAll } from '../pods/expand.js';
+import { expandAll } from '../lib/expand.js';
 import { buildContainerEnv, CreateContainerConfigError, noApiServerResolver, type EnvSourceResolver } from '../pods/env.js';
 import type { PodSyncer, SyncResult } from '../pods/workers.js';
 import { computePodActions, type ContainerToStart, type WaitingReason } from './actions.js';

@@ -27,7 +27,7 @@
 import type { Container, EnvFromSource, EnvVar as ApiEnvVar, Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../config/quantity.js';
 import { KubeletError } from '../lib/errors.js';
-import { expand } from './expand.js';
+import { expand } from '../lib/expand.js';
 import { isQualifiedName } from './validate.js';
 
 export interface EnvVar {

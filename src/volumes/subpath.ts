@@ -24,6 +24,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readlink, realpath, stat, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
+import { expand } from '../lib/expand.js';
 import { VolumeError, checkAborted, errnoCode } from './errors.js';
 import { bindMount, mountAt, readMounts, unmount } from './mounts.js';
 import { isWithin } from './paths.js';
@@ -38,31 +39,11 @@ const O_PATH = 0o10000000;
  */
 export function expandSubPathExpr(expr: string, env: ReadonlyMap<string, string>, volume: string): string {
   const missing = new Set<string>();
-  let out = '';
-  for (let i = 0; i < expr.length; i++) {
-    const ch = expr[i] as string;
-    const next = expr[i + 1];
-    if (ch !== '$' || next === undefined) {
-      out += ch;
-    } else if (next === '$') {
-      out += '$';
-      i++;
-    } else if (next === '(') {
-      const close = expr.indexOf(')', i + 2);
-      if (close < 0) {
-        out += '$(';
-        i++;
-      } else {
-        const name = expr.slice(i + 2, close);
-        const value = env.get(name);
-        if (value === undefined || value === '') missing.add(name);
-        out += value ?? '';
-        i = close;
-      }
-    } else {
-      out += ch;
-    }
-  }
+  const out = expand(expr, (name) => {
+    const value = env.get(name);
+    if (value === undefined || value === '') missing.add(name);
+    return value ?? '';
+  });
   if (missing.size > 0) {
     throw new VolumeError('ERR_VOLUME_INVALID', volume, `subPathExpr ${JSON.stringify(expr)}: missing value for ${[...missing].sort().join(', ')}`);
   }
