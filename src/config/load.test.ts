@@ -132,6 +132,13 @@ test('every problem at once, each with its position, flag and fix', async () => 
   for (const w of want) assert.ok(lines.some((l) => w.test(l)), `missing ${String(w)} in\n${lines.join('\n')}`);
 });
 
+test('containerLogMaxSize must be a whole number of bytes', async () => {
+  const c = await load([...CLUSTER, '--container-log-max-size=100m']);
+  assert.equal(c.issues.length, 1);
+  assert.match(c.issues[0]?.message ?? '', /containerLogMaxSize \(--container-log-max-size\) is "100m", which is not a whole number of bytes/);
+  assert.deepEqual((await load([...CLUSTER, '--container-log-max-size=50Mi'])).issues, []);
+});
+
 test('webhook authentication and authorization need a kubeconfig unless the server is off', async () => {
   const c = await load([]);
   assert.equal(c.issues.length, 2);

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { ConfigIssue } from '../lib/errors.js';
 import { parseDuration } from '../lib/duration.js';
 import { getPath, isPlainObject, type JsonObject } from './merge.js';
-import { isQuantity, isQuantityOrPercent } from './quantity.js';
+import { isQuantity, isQuantityOrPercent, parseQuantity } from './quantity.js';
 import type { FieldSpec } from './spec.js';
 
 export interface ValidationContext {
@@ -137,6 +137,13 @@ const checks: Check[] = [
       if (!/^unix:\/\/\/.+/.test(value)) {
         report([field], `${label(ctx, field)} is "${value}": write a unix socket as unix:///absolute/path.sock, or "host" for the built-in host runtime`);
       }
+    }
+  },
+  (doc, ctx, report) => {
+    const size = getPath(doc, 'containerLogMaxSize');
+    const bytes = typeof size === 'string' ? parseQuantity(size) : undefined;
+    if (bytes !== undefined && !Number.isInteger(bytes)) {
+      report(['containerLogMaxSize'], `${label(ctx, 'containerLogMaxSize')} is "${String(size)}", which is not a whole number of bytes: write it like "10Mi" or "50M"`);
     }
   },
   (doc, ctx, report) => {

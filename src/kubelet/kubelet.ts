@@ -21,6 +21,7 @@ import { gcPlan, runGc } from '../kuberuntime/gc.js';
 import { ImageManager } from '../kuberuntime/images.js';
 import { RuntimeManager } from '../kuberuntime/manager.js';
 import { podLogDirectory } from '../kuberuntime/sandbox-config.js';
+import { ContainerLogManager, parseContainerLogMaxSize } from '../logs/rotation.js';
 import { GenericPleg } from '../pleg/generic.js';
 import { admitPod } from '../pods/admission.js';
 import { FileSource } from '../pods/sources/file-source.js';
@@ -154,8 +155,18 @@ export class Kubelet {
       if (desired.ready()) this.#removeOrphans();
     };
     if (sources.length === 0) this.#removeOrphans();
+    const logRotation = new ContainerLogManager({
+      runtime: cri,
+      clock,
+      log: log.child({ component: 'container-log-manager' }),
+      maxSizeBytes: parseContainerLogMaxSize(config.containerLogMaxSize),
+      maxFiles: config.containerLogMaxFiles,
+      monitorIntervalMs: config.containerLogMonitorIntervalMs,
+      workers: config.containerLogMaxWorkers,
+    });
     this.#loops = [
       pleg.run(stop),
+      logRotation.run(stop),
       ...sources.map((s) => s.run(onSnapshot(s), stop).catch((err: Error) => log.error('Pod source stopped', { source: s.name, err: err.message }))),
       this.#housekeeping(cri, volumes, stop),
       serveHealthz(config.healthzBindAddress, config.healthzPort, log, stop).catch((err: Error) =>
