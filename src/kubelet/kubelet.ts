@@ -139,11 +139,16 @@ export class Kubelet {
     this.#desired = desired;
     // The first relist comes before any source can act, so that running pods are adopted.
     await pleg.relist(stop);
+    /** Pods refused at admission stay refused until their source drops them. */
+    const refused = new Set<string>();
     const onSnapshot = (source: PodSource) => (pods: readonly Pod[]) => {
       const changes = desired.set(source.name, pods);
       for (const pod of [...changes.added, ...changes.updated]) {
-        const refusal = changes.added.includes(pod) ? admitPod(pod, desired.all(), config) : undefined;
+        const uid = pod.metadata?.uid ?? '';
+        if (refused.has(uid)) continue;
+        const refusal = changes.added.includes(pod) ? admitPod(pod, desired.all().filter((p) => !refused.has(p.metadata?.uid ?? '')), config) : undefined;
         if (refusal) {
+          refused.add(uid);
           log.warn('Pod refused at admission', { pod: pod.metadata?.name, reason: refusal.reason, detail: refusal.message });
           events.record({ kind: 'Pod', name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, 'Warning', refusal.reason, refusal.message);
           status.set(pod, { phase: 'Failed', reason: refusal.reason, message: refusal.message });
@@ -151,7 +156,11 @@ export class Kubelet {
         }
         workers.sync(pod);
       }
-      for (const pod of changes.removed) workers.terminate(pod, pod.spec?.terminationGracePeriodSeconds ?? 30);
+      for (const pod of changes.removed) {
+        const uid = pod.metadata?.uid ?? '';
+        if (refused.delete(uid)) status.removed(pod);
+        else workers.terminate(pod, pod.spec?.terminationGracePeriodSeconds ?? 30);
+      }
       if (desired.ready()) this.#removeOrphans();
     };
     if (sources.length === 0) this.#removeOrphans();
