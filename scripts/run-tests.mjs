@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SUITES = { unit: 'dist/src', cli: 'dist/test/cli', integration: 'dist/test/integration', e2e: 'dist/test/e2e', security: 'dist/test/security', support: 'dist/test/support' };
+const SUITES = { unit: 'dist/src', cli: 'dist/test/cli', integration: 'dist/test/integration', e2e: 'dist/test/e2e', security: 'dist/test/security', support: 'dist/test/support', apiserver: 'dist/test/apiserver' };
 
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
