@@ -98,7 +98,7 @@ export class FileSource implements PodSource {
     let debounce: Timer | undefined;
     const trigger = (): void => {
       debounce?.cancel();
-      debounce = clock.setTimer(50, () => wake?.());
+      debounce = clock.setTimer(5, () => wake?.());
     };
     const startWatch = (): void => {
       if (watcher) return;
