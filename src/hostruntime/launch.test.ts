@@ -70,3 +70,9 @@ test('memory limit and oom_score_adj (clamped to our own when we cannot lower it
   const high = containerConfig({ linux: { resources: resources({ oomScoreAdj: 1000n }) } });
   assert.equal(planLaunch(high, ctx()).oomScoreAdj, 1000);
 });
+
+test('stdin and stdinOnce are kept for Attach, only when stdin is asked for', () => {
+  assert.equal(planLaunch(containerConfig(), ctx()).stdin, undefined);
+  const spec = planLaunch(containerConfig({ stdin: true, stdinOnce: true }), ctx());
+  assert.deepEqual([spec.stdin, spec.stdinOnce], [true, true]);
+});

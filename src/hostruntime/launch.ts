@@ -14,6 +14,7 @@
  * - `setpriv` wraps the command when no_new_privs is asked, or when capabilities are dropped
  *   from a root process (bounding set); a non-root process has no capabilities to drop.
  * - the memory limit is enforced by sampling (memory.ts); oom_score_adj is written after spawn.
+ * - `stdin` / `stdinOnce` are kept for Attach (only set when stdin is asked for).
  */
 import type { ContainerConfig } from '../cri/types-container.js';
 import type { LaunchSpec } from './records.js';
@@ -93,5 +94,6 @@ export function planLaunch(config: ContainerConfig, ctx: LaunchContext): LaunchS
     stopSignal: config.stopSignal === 'RUNTIME_DEFAULT' ? 'SIGTERM' : (config.stopSignal as NodeJS.Signals),
     memoryLimitBytes: limit > 0 ? limit : 0,
     ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
+    ...(config.stdin ? { stdin: true, stdinOnce: config.stdinOnce } : {}),
   };
 }

@@ -45,6 +45,10 @@ export interface LaunchSpec {
   memoryLimitBytes: number;
   /** Written to /proc/<pid>/oom_score_adj after spawn, when set. */
   readonly oomScoreAdj?: number;
+  /** The container keeps a stdin pipe for Attach (`stdin: true` in the pod spec). */
+  readonly stdin?: boolean;
+  /** The first attached client's end of input closes the container's stdin. */
+  readonly stdinOnce?: boolean;
 }
 
 export interface ContainerRecord {

@@ -3,10 +3,11 @@
  *
  * Start: claim the state directory (a pid file; refused while another live host runtime
  * holds it), read the host facts, restore the records (containers of an earlier process are
- * reported exited, see core.ts), serve the CRI on the socket, sample memory limits.
+ * reported exited, see core.ts), start the streaming server (exec, attach, port-forward; on
+ * 127.0.0.1, a random port), serve the CRI on the socket, sample memory limits.
  *
  * Stop (when `signal` aborts, e.g. SIGTERM): stop accepting calls (running calls get
- * SERVER_GRACE_MS), then stop every running container with its stop signal and
+ * SERVER_GRACE_MS), end the streaming sessions, then stop every running container with its stop signal and
  * `shutdownGraceS` seconds of grace before SIGKILL, save the records, remove the socket and
  * the pid file. Containers do not outlive the runtime: without a shim per container there is
  * nothing left to own their pipes and report their exit. A kubelet restart does not touch
@@ -24,6 +25,7 @@ import { openContainerLog } from './log-file.js';
 import { runMemorySupervisor } from './memory.js';
 import { PID_FILE, RUNTIME_NAME } from './names.js';
 import { criHandlers, UNIMPLEMENTED_MESSAGES } from './service.js';
+import { StreamingServer } from './streaming.js';
 
 export const DEFAULT_SHUTDOWN_GRACE_S = 2;
 export const SERVER_GRACE_MS = 1000;
@@ -104,12 +106,16 @@ export async function runHostRuntime(options: HostRuntimeOptions, signal: AbortS
     }
     const core = new RuntimeCore({ clock, log, host, stateDir, openLog: (path) => openContainerLog(path, { clock, log }) });
     await core.restore();
+    const streaming = await StreamingServer.start({ core, log: log.child({ component: 'streaming' }) });
     const server = await serveCri({
       socketPath,
-      handlers: criHandlers(core, options.version),
+      handlers: criHandlers(core, options.version, streaming),
       unimplemented: UNIMPLEMENTED_MESSAGES,
       log,
       clock,
+    }).catch(async (err: unknown) => {
+      await streaming.close();
+      throw err;
     });
     const sampling = new AbortController();
     const memory = runMemorySupervisor(
@@ -129,6 +135,7 @@ export async function runHostRuntime(options: HostRuntimeOptions, signal: AbortS
       runtime: RUNTIME_NAME,
       version: options.version,
       endpoint: `unix://${socketPath}`,
+      streaming: streaming.baseUrl,
       stateDir,
       uid: host.uid,
       setpriv: host.setpriv ?? null,
@@ -137,6 +144,7 @@ export async function runHostRuntime(options: HostRuntimeOptions, signal: AbortS
     if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     log.info('Host runtime stopping', { reason: String(signal.reason ?? 'signal') });
     await server.close(SERVER_GRACE_MS);
+    await streaming.close();
     sampling.abort();
     await memory;
     await core.stopAll(options.shutdownGraceS ?? DEFAULT_SHUTDOWN_GRACE_S);

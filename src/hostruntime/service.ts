@@ -1,11 +1,22 @@
 /**
  * The CRI method table of the host runtime: which handler answers each call, and the
  * UNIMPLEMENTED messages for calls it deliberately lacks. Version and Status live here.
+ * Exec, Attach and PortForward answer with URLs on the runtime's streaming server.
  */
-import type { ContainerIdRequest, ContainerStatusRequest, CreateContainerRequest, ExecSyncRequest, ListContainersRequest, StopContainerRequest, UpdateContainerResourcesRequest } from '../cri/types-container.js';
+import type {
+  AttachRequest,
+  ContainerIdRequest,
+  ContainerStatusRequest,
+  CreateContainerRequest,
+  ExecRequest,
+  ExecSyncRequest,
+  ListContainersRequest,
+  StopContainerRequest,
+  UpdateContainerResourcesRequest,
+} from '../cri/types-container.js';
 import type { ImageStatusRequest, ListImagesRequest, PullImageRequest, RemoveImageRequest } from '../cri/types-image.js';
 import type { StatusRequest, StatusResponse, VersionResponse } from '../cri/types-runtime.js';
-import type { ListPodSandboxRequest, PodSandboxIdRequest, PodSandboxStatusRequest, RunPodSandboxRequest } from '../cri/types-sandbox.js';
+import type { ListPodSandboxRequest, PodSandboxIdRequest, PodSandboxStatusRequest, PortForwardRequest, RunPodSandboxRequest } from '../cri/types-sandbox.js';
 import type { ContainerStatsRequest, ListContainerStatsRequest, ListPodSandboxStatsRequest, PodSandboxStatsRequest } from '../cri/types-stats.js';
 import * as containers from './containers.js';
 import type { RuntimeCore } from './core.js';
@@ -15,15 +26,9 @@ import { RUNTIME_API_VERSION, RUNTIME_NAME } from './names.js';
 import { ImageCatalog } from './images.js';
 import * as sandboxes from './sandboxes.js';
 import { StatsCollector } from './stats.js';
-
-
-const STREAMING =
-  'the host runtime does not serve exec, attach or port-forward streams yet: streaming arrives with the kubelet API work; use ExecSync for commands';
+import type { StreamingServer } from './streaming.js';
 
 export const UNIMPLEMENTED_MESSAGES: Readonly<Record<string, string>> = {
-  Exec: STREAMING,
-  Attach: STREAMING,
-  PortForward: STREAMING,
   RuntimeConfig: 'the host runtime uses no cgroups, so it has no cgroup driver to report',
 };
 
@@ -51,7 +56,7 @@ export function runtimeStatus(core: RuntimeCore, req: StatusRequest): StatusResp
 }
 
 /** Every implemented CRI method, by name. */
-export function criHandlers(core: RuntimeCore, runtimeVersion: string): Record<string, UnaryHandler> {
+export function criHandlers(core: RuntimeCore, runtimeVersion: string, streaming: StreamingServer): Record<string, UnaryHandler> {
   const images = new ImageCatalog(core);
   const stats = new StatsCollector(core);
   // Requests arrive decoded by grpc-server.ts; the casts name the message each method takes.
@@ -73,6 +78,9 @@ export function criHandlers(core: RuntimeCore, runtimeVersion: string): Record<s
     UpdateContainerResources: (r) => containers.updateContainerResources(core, r as UpdateContainerResourcesRequest),
     ReopenContainerLog: (r) => containers.reopenContainerLog(core, r as ContainerIdRequest),
     ExecSync: (r, ctx) => execSync(core, r as ExecSyncRequest, ctx.signal),
+    Exec: (r) => streaming.exec(r as ExecRequest),
+    Attach: (r) => streaming.attach(r as AttachRequest),
+    PortForward: (r) => streaming.portForward(r as PortForwardRequest),
     ContainerStats: (r) => stats.containerStats(r as ContainerStatsRequest),
     ListContainerStats: (r) => stats.listContainerStats(r as ListContainerStatsRequest),
     PodSandboxStats: (r) => stats.podSandboxStats(r as PodSandboxStatsRequest),

@@ -86,3 +86,42 @@ test('a command that does not exist rejects and closes the sink', async () => {
   await assert.rejects(ContainerProcess.start({ ...spec(''), argv: ['/no/such/command'] }, sink, deps), /ENOENT/);
   assert.ok(sink.closed);
 });
+
+test('stdin: a container created with stdin keeps a pipe; live output reaches attached listeners and the sink', async (t) => {
+  const sink = new MemorySink();
+  const p = await ContainerProcess.start({ ...spec('while read line; do echo "got $line"; echo "err $line" >&2; done; echo bye'), stdin: true }, sink, deps);
+  cleanup(t, p);
+  const live: string[] = [];
+  const ended: string[] = [];
+  const detach = p.attachOutput({ data: (s, c) => live.push(`${s}:${c.toString().trim()}`), end: (s) => ended.push(s) });
+  assert.ok(p.stdin);
+  p.stdin.write('one\n');
+  for (let i = 0; i < 100 && live.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(live.sort(), ['stderr:err one', 'stdout:got one']);
+  detach();
+  p.stdin.write('two\n');
+  p.closeStdin();
+  assert.equal(p.stdin, undefined);
+  const exit = await p.done;
+  assert.equal(exit.code, 0, 'the closed stdin ended the loop');
+  assert.equal(live.length, 2, 'nothing after detaching');
+  assert.deepEqual(ended, []);
+  assert.equal(sink.out.stdout, 'got one\ngot two\nbye\n');
+  const late: string[] = [];
+  p.attachOutput({ data: () => undefined, end: (s) => late.push(s) });
+  assert.deepEqual(late.sort(), ['stderr', 'stdout'], 'attaching after the end reports the end at once');
+});
+
+test('stdin without a log sink: output is still read (and dropped when nobody is attached)', async (t) => {
+  const p = await ContainerProcess.start({ ...spec('head -c 1000000 /dev/zero; cat'), stdin: true }, undefined, deps);
+  cleanup(t, p);
+  const got: Buffer[] = [];
+  const ends: string[] = [];
+  await new Promise((r) => setTimeout(r, 200));
+  p.attachOutput({ data: (_s, c) => got.push(c), end: (s) => ends.push(s) });
+  p.stdin?.end('tail\n');
+  const exit = await p.done;
+  assert.equal(exit.code, 0, 'the container was not blocked on a full pipe');
+  assert.equal(Buffer.concat(got).toString(), 'tail\n');
+  assert.deepEqual(ends.sort(), ['stderr', 'stdout']);
+});

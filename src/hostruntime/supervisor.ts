@@ -10,11 +10,16 @@
  *
  * Signals: the stop signal goes to the main process only, as containerd sends it to a
  * container's init; SIGKILL goes to every process of the session.
+ *
+ * Attach: a container created with `stdin: true` keeps a stdin pipe (until `closeStdin()`, or
+ * the process ends); its output is then read even without a log file. Live output is also
+ * handed to the listeners of `attachOutput()`, without waiting for them: a slow listener must
+ * drop or detach, never hold the container up.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ExitFacts } from './exit.js';
@@ -33,6 +38,37 @@ export interface LogSink {
   end(stream: 'stdout' | 'stderr'): void;
   /** Writes are done when the promise resolves; the file is closed. Idempotent. */
   close(): Promise<void>;
+}
+
+export type OutputStreamName = 'stdout' | 'stderr';
+
+/** Receives a container's live output (Attach). Called synchronously as output is read. */
+export interface OutputListener {
+  data(stream: OutputStreamName, chunk: Buffer): void;
+  /** The stream ended (the container exited, or its output was cut). Called once per stream. */
+  end(stream: OutputStreamName): void;
+}
+
+/** The live output of one process, fanned out to its listeners. */
+class OutputFanout {
+  readonly #listeners = new Set<OutputListener>();
+  readonly #ended = new Set<OutputStreamName>();
+
+  add(listener: OutputListener): () => void {
+    this.#listeners.add(listener);
+    for (const s of this.#ended) listener.end(s);
+    return () => this.#listeners.delete(listener);
+  }
+
+  data(stream: OutputStreamName, chunk: Buffer): void {
+    for (const l of this.#listeners) l.data(stream, chunk);
+  }
+
+  end(stream: OutputStreamName): void {
+    if (this.#ended.has(stream)) return;
+    this.#ended.add(stream);
+    for (const l of this.#listeners) l.end(stream);
+  }
 }
 
 export interface ProcessExit extends ExitFacts {
@@ -74,17 +110,22 @@ export class ContainerProcess {
   readonly done: Promise<ProcessExit>;
   #exited = false;
   #oom: ExitFacts['oomKilled'];
+  #stdin: Writable | undefined;
+  readonly #output: OutputFanout;
   readonly #deps: SupervisorDeps;
 
-  private constructor(pid: number, startTicks: number, startedAtMs: number, done: Promise<ProcessExit>, deps: SupervisorDeps) {
+  private constructor(pid: number, startTicks: number, startedAtMs: number, done: Promise<ProcessExit>, deps: SupervisorDeps, io: { stdin: Writable | undefined; output: OutputFanout }) {
     this.pid = pid;
     this.startTicks = startTicks;
     this.startedAtMs = startedAtMs;
     this.done = done.then((e) => {
       this.#exited = true;
+      this.#stdin = undefined;
       return { ...e, ...(this.#oom ? { oomKilled: this.#oom } : {}) };
     });
     this.#deps = deps;
+    this.#stdin = io.stdin;
+    this.#output = io.output;
   }
 
   /**
@@ -94,12 +135,13 @@ export class ContainerProcess {
   static async start(spec: LaunchSpec, sink: LogSink | undefined, deps: SupervisorDeps): Promise<ContainerProcess> {
     const [file, ...args] = spec.argv;
     if (file === undefined) throw new Error('empty command');
-    const out = sink ? 'pipe' : 'ignore';
+    // Output is read when it has somewhere to go: the log file, or an attached client.
+    const out = sink || spec.stdin ? 'pipe' : 'ignore';
     const child = spawn(file, args, {
       cwd: spec.cwd,
       env: { ...spec.env },
       detached: true,
-      stdio: ['ignore', out, out],
+      stdio: [spec.stdin ? 'pipe' : 'ignore', out, out],
       ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid ?? 0 } : {}),
     });
     const exited = onceEvent(child, 'exit', (code, signal) => ({
@@ -118,10 +160,16 @@ export class ContainerProcess {
     }
     const pid = child.pid;
     const startedAtMs = deps.clock.now();
-    if (sink) {
-      pipe(child.stdout, 'stdout', sink);
-      pipe(child.stderr, 'stderr', sink);
+    const output = new OutputFanout();
+    if (out === 'pipe') {
+      pipe(child.stdout, 'stdout', sink, output);
+      pipe(child.stderr, 'stderr', sink, output);
+    } else {
+      output.end('stdout');
+      output.end('stderr');
     }
+    // Writes after the container closed its stdin (or exited) fail with EPIPE: not an error here.
+    child.stdin?.on('error', () => undefined);
     child.on('error', (err) => deps.log.warn('Container process error', { mainPid: pid, err: err.message }));
     if (spec.oomScoreAdj !== undefined) {
       await writeFile(`${deps.procRoot ?? '/proc'}/${pid}/oom_score_adj`, String(spec.oomScoreAdj)).catch((err: unknown) =>
@@ -146,14 +194,36 @@ export class ContainerProcess {
         sink?.end('stdout');
         sink?.end('stderr');
       }
+      output.end('stdout');
+      output.end('stderr');
+      child.stdin?.destroy();
       await sink?.close();
       return exit;
     })();
-    return new ContainerProcess(pid, startTicks, startedAtMs, done, deps);
+    return new ContainerProcess(pid, startTicks, startedAtMs, done, deps, { stdin: child.stdin ?? undefined, output });
   }
 
   get exited(): boolean {
     return this.#exited;
+  }
+
+  /** The container's stdin pipe: only for containers created with stdin, until closed or exited. */
+  get stdin(): Writable | undefined {
+    return this.#stdin;
+  }
+
+  /** Closes the container's stdin (its reads then see end of file). Idempotent. */
+  closeStdin(): void {
+    this.#stdin?.end();
+    this.#stdin = undefined;
+  }
+
+  /**
+   * Follows the live output (Attach); returns the function that stops following. Streams that
+   * already ended are reported ended at once; a container without output pipes ends both.
+   */
+  attachOutput(listener: OutputListener): () => void {
+    return this.#output.add(listener);
   }
 
   /** Sends `signal` to the main process only (the stop signal). */
@@ -200,13 +270,19 @@ export class ContainerProcess {
   }
 }
 
-function pipe(stream: Readable | null, name: 'stdout' | 'stderr', sink: LogSink): void {
+function pipe(stream: Readable | null, name: OutputStreamName, sink: LogSink | undefined, output: OutputFanout): void {
   if (!stream) return;
   stream.on('data', (chunk: Buffer) => {
-    if (sink.write(name, chunk)) return;
+    output.data(name, chunk);
+    if (!sink || sink.write(name, chunk)) return;
     stream.pause();
     void sink.drained().then(() => stream.resume());
   });
-  stream.on('end', () => sink.end(name));
-  stream.on('error', () => sink.end(name));
+  const ended = (): void => {
+    sink?.end(name);
+    output.end(name);
+  };
+  stream.on('end', ended);
+  stream.on('error', ended);
+  stream.on('close', () => output.end(name));
 }

@@ -120,7 +120,7 @@ test('capability drops and no_new_privs need setpriv only where it matters', () 
   assert.match(checkContainer(bogus, NON_ROOT)[0]?.message ?? '', /unknown capabilities: bogus/);
 });
 
-test('stdin, devices, supplementary groups, relative workingDir', () => {
+test('devices, supplementary groups, relative workingDir are refused; stdin is accepted (Attach)', () => {
   const issues = checkContainer(
     containerConfig({
       stdin: true,
@@ -130,7 +130,7 @@ test('stdin, devices, supplementary groups, relative workingDir', () => {
     }),
     NON_ROOT,
   );
-  assert.deepEqual(fields(issues), ['workingDir', 'stdin', 'devices', 'securityContext.supplementalGroups / fsGroup']);
+  assert.deepEqual(fields(issues), ['workingDir', 'devices', 'securityContext.supplementalGroups / fsGroup']);
 });
 
 test('sandboxes: host ports must equal container ports; sysctls and runtime classes are refused', () => {

@@ -206,9 +206,6 @@ export function checkContainer(config: ContainerConfig, facts: HostFacts): Issue
     issues.push({ field: 'workingDir', message: `must be an absolute path, got "${config.workingDir}"` });
   }
   if (config.tty) issues.push({ field: 'tty', message: 'the host runtime cannot give a container a terminal; remove tty or use containerd' });
-  if (config.stdin) {
-    issues.push({ field: 'stdin', message: 'stdin needs attach, which the host runtime does not serve yet (it arrives with the streaming work); remove stdin' });
-  }
   if (config.devices.length > 0 || config.CDIDevices.length > 0) {
     issues.push({ field: 'devices', message: 'the host runtime cannot map devices into a process; use containerd' });
   }
