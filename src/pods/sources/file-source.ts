@@ -96,9 +96,15 @@ export class FileSource implements PodSource {
     let watcher: FSWatcher | undefined;
     let wake: (() => void) | undefined;
     let debounce: Timer | undefined;
+    // Set by file events; a change that lands while a scan runs must cause another scan at
+    // once, not wait for the periodic rescan.
+    let dirty = false;
     const trigger = (): void => {
       debounce?.cancel();
-      debounce = clock.setTimer(5, () => wake?.());
+      debounce = clock.setTimer(5, () => {
+        dirty = true;
+        wake?.();
+      });
     };
     const startWatch = (): void => {
       if (watcher) return;
@@ -120,6 +126,7 @@ export class FileSource implements PodSource {
     try {
       while (!signal.aborted) {
         startWatch();
+        dirty = false;
         try {
           const pods = await this.scan();
           const snapshot = JSON.stringify(pods.map((p) => p.metadata?.uid).sort());
@@ -132,6 +139,7 @@ export class FileSource implements PodSource {
         } catch (err) {
           log.warn('Reading static pod manifests failed; will retry', { path: this.#o.path, err: (err as Error).message });
         }
+        if (dirty) continue;
         // Sleep until the rescan period ends or a file event wakes us, whichever comes first.
         const woken = new Promise<void>((resolve) => (wake = resolve));
         const nap = new AbortController();
