@@ -27,6 +27,7 @@ import type { Clock } from '../lib/clock.js';
 import { KubeletError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { PID_FILE, RUNTIME_NAME } from './names.js';
+import { createPidFile, isAlive, readPid } from './pid-file.js';
 
 export const HOST_RUNTIME_DIR = 'host-runtime';
 export const SOCKET_NAME = 'runtime.sock';
@@ -70,27 +71,12 @@ export async function hostRuntimeAnswers(endpoint: string, timeoutMs = 1000): Pr
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes the lock file, waiting while a live process holds it. Returns the release function. */
 async function lock(path: string, clock: Clock, signal: AbortSignal): Promise<() => Promise<void>> {
   for (;;) {
-    try {
-      const file = await open(path, 'wx', 0o600);
-      await file.writeFile(`${process.pid}\n`);
-      await file.close();
-      return () => unlink(path).catch(() => undefined);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    const release = await createPidFile(path);
+    if (release) return release;
+    const holder = await readPid(path);
     if (!(holder > 0) || !isAlive(holder)) {
       // Left by a launcher that died (or is still writing its pid: retry soon either way).
       if (holder > 0) await unlink(path).catch(() => undefined);
@@ -106,7 +92,7 @@ async function lock(path: string, clock: Clock, signal: AbortSignal): Promise<()
  * race (a broken lock) and the other one is about to answer.
  */
 async function otherRuntimeStarting(dir: string, ours: number | undefined): Promise<boolean> {
-  const pid = Number((await readFile(join(dir, PID_FILE), 'utf8').catch(() => '')).trim());
+  const pid = await readPid(join(dir, PID_FILE));
   return pid > 0 && pid !== ours && isAlive(pid);
 }
 

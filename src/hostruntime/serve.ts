@@ -13,7 +13,7 @@
  * nothing left to own their pipes and report their exit. A kubelet restart does not touch
  * them, because the runtime is a process of its own.
  */
-import { chmod, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { systemClock } from '../lib/clock.js';
 import type { Clock } from '../lib/clock.js';
@@ -24,6 +24,7 @@ import { detectHost } from './host.js';
 import { openContainerLog } from './log-file.js';
 import { runMemorySupervisor } from './memory.js';
 import { PID_FILE, RUNTIME_NAME } from './names.js';
+import { createPidFile, isAlive, readPid } from './pid-file.js';
 import { criHandlers, UNIMPLEMENTED_MESSAGES } from './service.js';
 import { StreamingServer } from './streaming.js';
 
@@ -41,28 +42,13 @@ export interface HostRuntimeOptions {
   readonly shutdownGraceS?: number;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes `<stateDir>/runtime.pid`; throws when a live host runtime holds it. Returns a release function. */
 export async function claimStateDir(stateDir: string): Promise<() => Promise<void>> {
   const path = join(stateDir, PID_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const file = await open(path, 'wx', 0o600);
-      await file.writeFile(`${process.pid}\n`);
-      await file.close();
-      return () => unlink(path).catch(() => undefined);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    const release = await createPidFile(path);
+    if (release) return release;
+    const pid = await readPid(path);
     const cmdline = pid > 0 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
     if (pid > 0 && pid !== process.pid && isAlive(pid) && cmdline.includes('host-runtime')) {
       throw new Error(`state directory ${stateDir} is in use by the host runtime with pid ${pid}`);
