@@ -30,7 +30,7 @@ export class DesiredPods {
     for (const [uid, pod] of after) {
       const old = before.get(uid);
       if (!old) added.push(pod);
-      else if (JSON.stringify(old) !== JSON.stringify(pod)) updated.push(pod);
+      else if (old !== pod && JSON.stringify(old) !== JSON.stringify(pod)) updated.push(pod);
     }
     for (const [uid, pod] of before) if (!after.has(uid)) removed.push(pod);
     this.#bySource.set(source, after);

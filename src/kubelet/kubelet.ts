@@ -127,12 +127,18 @@ export class Kubelet {
       hostIPs: () => ips,
       removeLogs: (pod) => rm(podLogDirectory(config.podLogsDir, pod), { recursive: true, force: true }),
       podDir: (uid) => volumes.podDir(uid),
+      runtimeHasPod: (uid) => this.#pleg?.pod(uid) !== undefined,
+      sandboxesOnHostNetwork: version.runtimeName === 'kubelet-ts-host',
     });
     const workers = new PodWorkers({ syncer: manager, clock, log: log.child({ component: 'pod-workers' }), resyncMs: config.syncFrequencyMs });
     this.#workers = workers;
     const pleg = new GenericPleg({ runtime: cri, clock, log: log.child({ component: 'pleg' }) });
     this.#pleg = pleg;
-    pleg.onPodChanged((uid) => workers.nudge(uid));
+    // A relist that shows what the pod's last sync already saw (the containers it just
+    // started) needs no second sync.
+    pleg.onPodChanged((uid) => {
+      if (!manager.isCurrent(uid, pleg.pod(uid))) workers.nudge(uid);
+    });
 
     const sources = this.#sources();
     const desired = new DesiredPods(sources.map((s) => s.name));

@@ -7,7 +7,10 @@
  * Contracts: every method takes an AbortSignal and, once it is aborted, starts nothing new.
  * A sync reads a fresh runtime view of its pod first, so it never acts on a stale one (the
  * PLEG's cache may be a second old), and it is idempotent: running it twice starts nothing
- * twice.
+ * twice. One exception saves two list calls on the pod-start path: the first sync of a pod
+ * that the runtime had nothing of at the last relist and that this manager never synced has
+ * nothing to see (only this manager creates pods once the first relist has adopted the
+ * runtime's).
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { RuntimeService } from '../cri/index.js';
@@ -18,7 +21,7 @@ import type { Logger } from '../lib/logger.js';
 import { expandAll } from '../lib/expand.js';
 import { buildContainerEnv, CreateContainerConfigError, noApiServerResolver, type EnvSourceResolver } from '../pods/env.js';
 import type { PodSyncer, SyncResult } from '../pods/workers.js';
-import { computePodActions, type ContainerToStart, type WaitingReason } from './actions.js';
+import { computePodActions, type BackoffCheck, type ContainerToStart, type WaitingReason } from './actions.js';
 import type { ContainerMountInput } from './container-config.js';
 import { containerConfig } from './container-config.js';
 import { podDns, type DnsSettings } from './dns.js';
@@ -26,7 +29,7 @@ import { runHook } from './hooks.js';
 import { ImageError, type ImageManager } from './images.js';
 import { killContainers, stopSandboxes } from './kill.js';
 import { namedPorts } from './ports.js';
-import type { RuntimePod } from './runtime-pod.js';
+import { stateFingerprint, type RuntimePod } from './runtime-pod.js';
 import { podRef, sandboxConfig } from './sandbox-config.js';
 import { prepareTerminationFile, readTerminationMessage, terminationFile } from './termination.js';
 import { podView } from './view.js';
@@ -77,6 +80,14 @@ export interface RuntimeManagerOptions {
   readonly removeLogs: (pod: Pod) => Promise<void>;
   /** `<root-dir>/pods/<uid>`: where termination message files live. */
   readonly podDir: (podUID: string) => string;
+  /**
+   * Whether the runtime had anything of this pod at the last relist (the PLEG's cache). A pod
+   * the runtime never had and this manager never synced needs no runtime view before its first
+   * start: skipping it saves two list calls on the pod-start path. Without it, always look.
+   */
+  readonly runtimeHasPod?: (podUID: string) => boolean;
+  /** Every sandbox shares the host network (the host runtime): the pod IP is the host IP. */
+  readonly sandboxesOnHostNetwork?: boolean;
 }
 
 const containerRef = (pod: Pod, c: string, role: string) => ({
@@ -91,6 +102,10 @@ export class RuntimeManager implements PodSyncer {
   readonly #o: RuntimeManagerOptions;
   /** Container id -> its termination message, read once when it has exited. */
   readonly #messages = new Map<string, string>();
+  /** Pod UID -> the state fingerprint of the runtime view its last sync ended with. */
+  readonly #lastSeen = new Map<string, string>();
+  /** Pods this manager has synced at least once (until cleanup). */
+  readonly #synced = new Set<string>();
 
   constructor(options: RuntimeManagerOptions) {
     this.#o = options;
@@ -103,12 +118,15 @@ export class RuntimeManager implements PodSyncer {
   async syncPod(pod: Pod, signal: AbortSignal): Promise<SyncResult> {
     const o = this.#o;
     const uid = pod.metadata?.uid ?? '';
-    let view = await podView(o.runtime, uid, signal);
+    const fresh = !this.#synced.has(uid) && o.runtimeHasPod?.(uid) === false;
+    this.#synced.add(uid);
+    let view = fresh ? undefined : await podView(o.runtime, uid, signal);
     const crash = o.crashBackoff;
-    const actions = computePodActions(pod, view, (name, finishedAt) => {
+    const inBackoff: BackoffCheck = (name, finishedAt) => {
       const key = this.#backoffKey(pod, name);
       return crash.isInBackoffSince(key, finishedAt) ? { delayMs: crash.currentMs(key) } : undefined;
-    });
+    };
+    const actions = computePodActions(pod, view, inBackoff);
     const waiting = new Map(actions.waiting);
     let requeueAfterMs: number | undefined;
     const later = (ms: number): void => {
@@ -164,7 +182,7 @@ export class RuntimeManager implements PodSyncer {
 
     let sandboxIP: string | undefined;
     if (sandboxId !== undefined) {
-      sandboxIP = await this.#sandboxIP(sandboxId, signal);
+      sandboxIP = await this.#sandboxIP(pod, sandboxId, signal);
       for (const s of actions.toStart) {
         if (signal.aborted) break;
         const failure = await this.#start(pod, s, { sandboxId, podIP: sandboxIP, volumes }, view, signal);
@@ -178,6 +196,12 @@ export class RuntimeManager implements PodSyncer {
     if (actions.createSandbox || actions.toStart.length > 0 || actions.toKill.length > 0 || actions.killPod) {
       view = await podView(o.runtime, uid, signal);
     }
+    // Remember this view as acted upon only when it asks for nothing more: a container that
+    // exited while this sync ran must still get the PLEG's nudge.
+    const next = computePodActions(pod, view, inBackoff);
+    const settled = !next.killPod && !next.createSandbox && next.toStart.length === 0 && next.toKill.length === 0 && [...next.waiting].every(([n, w]) => w.reason !== 'CrashLoopBackOff' || actions.waiting.get(n)?.reason === 'CrashLoopBackOff');
+    if (settled) this.#lastSeen.set(uid, stateFingerprint(view));
+    else this.#lastSeen.delete(uid);
     o.status.synced(pod, await this.#withMessages(pod, view), waiting, { terminal: actions.initFailed !== undefined, ...(sandboxIP ? { podIP: sandboxIP } : {}) });
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
   }
@@ -206,7 +230,18 @@ export class RuntimeManager implements PodSyncer {
     return { ...view, containers };
   }
 
-  async #sandboxIP(sandboxId: string, signal: AbortSignal): Promise<string> {
+  /**
+   * True when the runtime state `current` (the PLEG's) is what this pod's last sync already
+   * saw and acted on: a relist reporting the containers that sync itself started needs no
+   * second sync.
+   */
+  isCurrent(podUID: string, current: RuntimePod | undefined): boolean {
+    return this.#lastSeen.get(podUID) === stateFingerprint(current);
+  }
+
+  async #sandboxIP(pod: Pod, sandboxId: string, signal: AbortSignal): Promise<string> {
+    // Host network: the pod IP is the host IP, no need to ask the runtime.
+    if (pod.spec?.hostNetwork === true || this.#o.sandboxesOnHostNetwork === true) return this.#o.hostIPs()[0] ?? '127.0.0.1';
     const status = await this.#o.runtime.podSandboxStatus({ podSandboxId: sandboxId }, { signal });
     return status.status?.network?.ip || (this.#o.hostIPs()[0] ?? '127.0.0.1');
   }
@@ -337,6 +372,8 @@ export class RuntimeManager implements PodSyncer {
     await o.volumes.tearDownPod(uid, signal);
     await o.removeLogs(pod);
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) o.crashBackoff.reset(this.#backoffKey(pod, c.name));
+    this.#lastSeen.delete(uid);
+    this.#synced.delete(uid);
     o.status.removed(pod, view);
     o.log.info('Pod removed', { pod: `${podRef(pod).namespace}/${podRef(pod).name}`, podUID: uid });
   }

@@ -63,6 +63,17 @@ export interface RuntimePod {
   readonly containers: readonly RuntimeContainer[];
 }
 
+/**
+ * What a sync acts on, in one string: sandbox ids with readiness, container ids with states.
+ * Equal fingerprints mean nothing a sync would react to has changed.
+ */
+export function stateFingerprint(pod: RuntimePod | undefined): string {
+  if (!pod) return '';
+  const s = pod.sandboxes.map((x) => `${x.id}:${x.ready ? 1 : 0}`).join(',');
+  const c = pod.containers.map((x) => `${x.id}:${x.state}`).join(',');
+  return `${s}|${c}`;
+}
+
 const STATE: Readonly<Record<string, RuntimeContainerState>> = {
   CONTAINER_CREATED: 'created',
   CONTAINER_RUNNING: 'running',

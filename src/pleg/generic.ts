@@ -12,7 +12,7 @@ import type { RuntimeService } from '../cri/index.js';
 import { isNotFound } from '../cri/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { detailsOf, groupByPod, type ContainerDetails, type RuntimePod } from '../kuberuntime/runtime-pod.js';
+import { detailsOf, groupByPod, stateFingerprint, type ContainerDetails, type RuntimePod } from '../kuberuntime/runtime-pod.js';
 
 export interface PlegOptions {
   readonly runtime: RuntimeService;
@@ -112,9 +112,9 @@ export class GenericPleg {
   }
 }
 
+/** The state fingerprint plus which containers have been inspected: details arriving late
+ * (an inspection that failed once) count as a change too. */
 function fingerprint(pod: RuntimePod | undefined): string {
   if (!pod) return '';
-  const s = pod.sandboxes.map((x) => `${x.id}:${x.ready ? 1 : 0}`).join(',');
-  const c = pod.containers.map((x) => `${x.id}:${x.state}:${x.details ? 1 : 0}`).join(',');
-  return `${s}|${c}`;
+  return `${stateFingerprint(pod)}|${pod.containers.map((x) => (x.details ? 1 : 0)).join('')}`;
 }

@@ -34,9 +34,12 @@ export class FileSource implements PodSource {
   readonly name = 'file' as const;
   readonly #o: FileSourceOptions;
   #entries = new Map<string, Entry>();
-  #lastSnapshot = '';
-  /** UID -> serialized pod of the last snapshot, to notice pods that changed in place. */
-  #seen = new Map<string, string>();
+  /**
+   * The pods of the last snapshot. A file whose stat key is unchanged keeps its Pod objects, so
+   * an unchanged scan returns the very same objects: comparing identities costs nothing, where
+   * serialising every pod on every scan churned memory with 110 pods.
+   */
+  #last: readonly Pod[] = [];
 
   constructor(options: FileSourceOptions) {
     this.#o = options;
@@ -129,10 +132,9 @@ export class FileSource implements PodSource {
         dirty = false;
         try {
           const pods = await this.scan();
-          const snapshot = JSON.stringify(pods.map((p) => p.metadata?.uid).sort());
-          if (first || snapshot !== this.#lastSnapshot || pods.some((p) => JSON.stringify(p) !== this.#seen.get(p.metadata?.uid ?? ''))) {
-            this.#lastSnapshot = snapshot;
-            this.#seen = new Map(pods.map((p) => [p.metadata?.uid ?? '', JSON.stringify(p)]));
+          const last = this.#last;
+          if (first || pods.length !== last.length || pods.some((p, i) => p !== last[i])) {
+            this.#last = pods;
             first = false;
             onSnapshot(pods);
           }
