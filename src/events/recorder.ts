@@ -1,7 +1,7 @@
 /**
  * Kubernetes events about pods and the node (Pulling, Started, BackOff, ...). The pods
  * subsystem records through this narrow interface; the cluster mode sends them to the API
- * server (rate limited), and standalone they go to the log.
+ * server (rate limited: api-recorder.ts), and standalone they go to the log.
  */
 import type { Logger } from '../lib/logger.js';
 
@@ -11,6 +11,7 @@ export interface InvolvedObject {
   readonly kind: 'Pod' | 'Node';
   readonly namespace?: string;
   readonly name: string;
+  /** Node events: leave it unset and the node name is used, as the Go kubelet's node reference does. */
   readonly uid?: string;
   /** e.g. `spec.containers{web}`. */
   readonly fieldPath?: string;

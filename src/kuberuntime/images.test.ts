@@ -90,6 +90,16 @@ test('pulls are serialized unless serializeImagePulls is false', async () => {
 
 test('an invalid image name is refused before any call', async () => {
   const { m, f } = manager([]);
-  await assert.rejects(m.ensure('u', c('bad name'), events(), signal), (e: unknown) => e instanceof ImageError && e.reason === 'InvalidImageName');
+  const e = events();
+  await assert.rejects(m.ensure('u', c('bad name'), e, signal), (err: unknown) => err instanceof ImageError && err.reason === 'InvalidImageName');
   assert.deepEqual(f.calls, []);
+  assert.deepEqual(e.seen, ['failed bad name InvalidImageName'], 'reported for an InspectFailed event');
+});
+
+test('an ImageStatus failure is ImageInspectError, reported as well', async () => {
+  const { m, f } = manager([]);
+  f.svc.imageStatus = () => Promise.reject(new Error('runtime not ready'));
+  const e = events();
+  await assert.rejects(m.ensure('u', c('x:1'), e, signal), (err: unknown) => err instanceof ImageError && err.reason === 'ImageInspectError' && /Failed to inspect image "x:1"/.test(err.message));
+  assert.deepEqual(e.seen, ['failed x:1 ImageInspectError']);
 });

@@ -43,7 +43,11 @@ export class ImageManager {
    */
   async ensure(podUID: string, container: Container, events: ImageEvents, signal: AbortSignal): Promise<string> {
     const image = container.image ?? '';
-    if (image.trim() === '' || /\s/.test(image)) throw new ImageError('InvalidImageName', `Failed to apply default image tag "${image}": invalid reference format`);
+    if (image.trim() === '' || /\s/.test(image)) {
+      const msg = `Failed to apply default image tag "${image}": invalid reference format`;
+      events.failed(image, 'InvalidImageName', msg);
+      throw new ImageError('InvalidImageName', msg);
+    }
     const policy = container.imagePullPolicy ?? defaultImagePullPolicy(image);
 
     if (policy !== 'Always') {
@@ -53,7 +57,9 @@ export class ImageManager {
         present = status.image?.id;
       } catch (err) {
         if (signal.aborted) throw err;
-        throw new ImageError('ImageInspectError', `Failed to inspect image "${image}": ${(err as Error).message}`, { cause: err });
+        const msg = `Failed to inspect image "${image}": ${(err as Error).message}`;
+        events.failed(image, 'ImageInspectError', msg);
+        throw new ImageError('ImageInspectError', msg, { cause: err });
       }
       if (present) {
         events.pulled(image, true, 0);

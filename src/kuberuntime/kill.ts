@@ -24,15 +24,19 @@ export interface KillDeps {
 
 const MIN_STOP_TIMEOUT_S = 2;
 
-async function killOne(deps: KillDeps, pod: Pod, c: RuntimeContainer, graceS: number, signal: AbortSignal): Promise<void> {
+async function killOne(deps: KillDeps, pod: Pod, c: RuntimeContainer, graceS: number, signal: AbortSignal, message: string | undefined): Promise<void> {
   const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((x) => x.name === c.name);
   const started = deps.clock.now();
-  deps.events.record(
-    { kind: 'Pod', name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '', fieldPath: `spec.containers{${c.name}}` },
-    'Normal',
-    'Killing',
-    `Stopping container ${c.name}`,
-  );
+  // The container's reference as upstream's GenerateContainerRef makes it (init containers by their own list).
+  const isInit = !(pod.spec?.containers ?? []).some((x) => x.name === c.name) && (pod.spec?.initContainers ?? []).some((x) => x.name === c.name);
+  const ref = {
+    kind: 'Pod' as const,
+    name: pod.metadata?.name ?? '',
+    namespace: pod.metadata?.namespace ?? 'default',
+    uid: pod.metadata?.uid ?? '',
+    fieldPath: `spec.${isInit ? 'initContainers' : 'containers'}{${c.name}}`,
+  };
+  deps.events.record(ref, 'Normal', 'Killing', message ?? `Stopping container ${c.name}`);
   const preStop = spec?.lifecycle?.preStop;
   if (preStop && c.state === 'running') {
     const failure = await runHook(preStop, {
@@ -44,14 +48,28 @@ async function killOne(deps: KillDeps, pod: Pod, c: RuntimeContainer, graceS: nu
       timeoutMs: graceS * 1000,
       signal,
     });
-    if (failure !== undefined) deps.log.warn('PreStop hook failed', { pod: pod.metadata?.name, container: c.name, err: failure });
+    if (failure !== undefined) {
+      deps.log.warn('PreStop hook failed', { pod: pod.metadata?.name, container: c.name, err: failure });
+      // Without the handler's output, as upstream: it may hold secrets and Events are namespace-readable.
+      deps.events.record(ref, 'Warning', 'FailedPreStopHook', 'PreStopHook failed');
+    }
   }
   const leftS = Math.ceil(graceS - (deps.clock.now() - started) / 1000);
   await deps.runtime.stopContainer({ containerId: c.id, timeout: Math.max(MIN_STOP_TIMEOUT_S, leftS) }, { signal, timeoutMs: (Math.max(MIN_STOP_TIMEOUT_S, leftS) + 30) * 1000 });
 }
 
-/** Stops `containers`; `graceOverrideS` replaces the pod's terminationGracePeriodSeconds. */
-export async function killContainers(deps: KillDeps, pod: Pod, containers: readonly RuntimeContainer[], graceOverrideS: number | undefined, signal: AbortSignal): Promise<void> {
+/**
+ * Stops `containers`; `graceOverrideS` replaces the pod's terminationGracePeriodSeconds.
+ * `messages` (by container id) words each Killing event; default `Stopping container <name>`.
+ */
+export async function killContainers(
+  deps: KillDeps,
+  pod: Pod,
+  containers: readonly RuntimeContainer[],
+  graceOverrideS: number | undefined,
+  signal: AbortSignal,
+  messages?: ReadonlyMap<string, string>,
+): Promise<void> {
   const graceS = graceOverrideS ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
   const sidecarNames = (pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name);
   const regular = containers.filter((c) => !sidecarNames.includes(c.name));
@@ -59,8 +77,8 @@ export async function killContainers(deps: KillDeps, pod: Pod, containers: reado
     .slice()
     .reverse()
     .flatMap((n) => containers.filter((c) => c.name === n));
-  const results = await Promise.allSettled(regular.map((c) => killOne(deps, pod, c, graceS, signal)));
-  for (const c of sidecars) results.push(...(await Promise.allSettled([killOne(deps, pod, c, graceS, signal)])));
+  const results = await Promise.allSettled(regular.map((c) => killOne(deps, pod, c, graceS, signal, messages?.get(c.id))));
+  for (const c of sidecars) results.push(...(await Promise.allSettled([killOne(deps, pod, c, graceS, signal, messages?.get(c.id))])));
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason as unknown), `failed to stop ${failed.length} container(s)`);
 }

@@ -90,6 +90,14 @@ export interface RuntimeManagerOptions {
   readonly sandboxesOnHostNetwork?: boolean;
 }
 
+/** Pod-level events (FailedMount, sandbox events) name the pod itself, without a fieldPath. */
+const podEventRef = (pod: Pod) => ({
+  kind: 'Pod' as const,
+  name: pod.metadata?.name ?? '',
+  namespace: pod.metadata?.namespace ?? 'default',
+  uid: pod.metadata?.uid ?? '',
+});
+
 const containerRef = (pod: Pod, c: string, role: string) => ({
   kind: 'Pod' as const,
   name: pod.metadata?.name ?? '',
@@ -97,6 +105,9 @@ const containerRef = (pod: Pod, c: string, role: string) => ({
   uid: pod.metadata?.uid ?? '',
   fieldPath: `spec.${role === 'container' ? 'containers' : 'initContainers'}{${c}}`,
 });
+
+/** Event reasons of image failures (upstream's image manager); ErrImagePull is plain Failed. */
+const IMAGE_EVENT_REASONS: Readonly<Record<string, string>> = { ErrImageNeverPull: 'ErrImageNeverPull', InvalidImageName: 'InspectFailed', ImageInspectError: 'InspectFailed' };
 
 export class RuntimeManager implements PodSyncer {
   readonly #o: RuntimeManagerOptions;
@@ -134,11 +145,16 @@ export class RuntimeManager implements PodSyncer {
     };
     for (const [name, w] of waiting) {
       if (w.reason !== 'CrashLoopBackOff') continue;
-      o.events.record(containerRef(pod, name, 'container'), 'Warning', 'BackOff', w.message ?? `Back-off restarting failed container ${name}`);
+      const role = (pod.spec?.initContainers ?? []).some((c) => c.name === name) ? 'init' : 'container';
+      const podDesc = `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})`;
+      o.events.record(containerRef(pod, name, role), 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${podDesc}`);
       const last = view?.containers.find((c) => c.name === name);
       later(crash.remainingSinceMs(this.#backoffKey(pod, name), last?.details?.finishedAtMs ?? o.clock.now()));
     }
 
+    if (actions.createSandbox && view && view.sandboxes.length > 0) {
+      o.events.record(podEventRef(pod), 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    }
     if (actions.killPod && view) {
       await killContainers(this.#killDeps(), pod, view.containers.filter((c) => c.state === 'running'), 2, signal);
       await stopSandboxes(o.runtime, view.sandboxes, signal);
@@ -152,7 +168,7 @@ export class RuntimeManager implements PodSyncer {
       } catch (err) {
         if (signal.aborted) throw err;
         const message = (err as Error).message;
-        o.events.record(containerRef(pod, '', 'container'), 'Warning', 'FailedMount', message);
+        o.events.record(podEventRef(pod), 'Warning', 'FailedMount', message);
         for (const s of actions.toStart) waiting.set(s.container.name, { reason: 'ContainerCreating', message });
         o.status.synced(pod, view, waiting, { terminal: false });
         return { requeueAfterMs: 10_000 };
@@ -167,7 +183,7 @@ export class RuntimeManager implements PodSyncer {
       } catch (err) {
         if (signal.aborted) throw err;
         const message = `Failed to create pod sandbox: ${(err as Error).message}`;
-        o.events.record(containerRef(pod, '', 'container'), 'Warning', 'FailedCreatePodSandBox', message);
+        o.events.record(podEventRef(pod), 'Warning', 'FailedCreatePodSandBox', message);
         for (const s of actions.toStart) waiting.set(s.container.name, { reason: 'ContainerCreating', message });
         o.status.synced(pod, view, waiting, { terminal: false });
         return { requeueAfterMs: 10_000 };
@@ -175,9 +191,8 @@ export class RuntimeManager implements PodSyncer {
     }
 
     if (actions.toKill.length > 0 && view) {
-      const ids = new Set(actions.toKill.map((k) => k.id));
-      for (const k of actions.toKill) o.events.record(containerRef(pod, k.name, 'container'), 'Normal', 'Killing', k.message);
-      await killContainers(this.#killDeps(), pod, view.containers.filter((c) => ids.has(c.id)), undefined, signal);
+      const messages = new Map(actions.toKill.map((k) => [k.id, k.message]));
+      await killContainers(this.#killDeps(), pod, view.containers.filter((c) => messages.has(c.id)), undefined, signal, messages);
     }
 
     let sandboxIP: string | undefined;
@@ -264,7 +279,10 @@ export class RuntimeManager implements PodSyncer {
         pulling: (image) => o.events.record(ref, 'Normal', 'Pulling', `Pulling image "${image}"`),
         pulled: (image, present, ms) =>
           o.events.record(ref, 'Normal', 'Pulled', present ? `Container image "${image}" already present on machine` : `Successfully pulled image "${image}" in ${ms}ms`),
-        failed: (_image, reason, message) => o.events.record(ref, 'Warning', reason === 'ImagePullBackOff' ? 'BackOff' : 'Failed', message),
+        failed: (_image, reason, message) => {
+          if (reason === 'ImagePullBackOff') o.events.record(ref, 'Normal', 'BackOff', message);
+          else o.events.record(ref, 'Warning', IMAGE_EVENT_REASONS[reason] ?? 'Failed', message);
+        },
       }, signal);
 
       const envResult = buildContainerEnv({
@@ -329,7 +347,8 @@ export class RuntimeManager implements PodSyncer {
         const failure = await runHook(postStart, { runtime: o.runtime, clock: o.clock, containerId, podIP, ports: namedPorts([c]), timeoutMs: grace, signal });
         if (failure !== undefined) {
           const message = `PostStartHook failed: ${failure}`;
-          o.events.record(ref, 'Warning', 'FailedPostStartHook', message);
+          o.log.warn('PostStart hook failed', { pod: `${podRef(pod).namespace}/${podRef(pod).name}`, container: c.name, error: failure });
+          o.events.record(ref, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
           await o.runtime.stopContainer({ containerId, timeout: 2 }, { signal }).catch(() => undefined);
           return { reason: 'PostStartHookError', message };
         }
@@ -337,7 +356,10 @@ export class RuntimeManager implements PodSyncer {
       return undefined;
     } catch (err) {
       if (signal.aborted) throw err;
-      if (err instanceof ImageError) return { reason: err.reason, message: err.message };
+      if (err instanceof ImageError) {
+        o.events.record(ref, 'Warning', 'Failed', `Error: ${err.reason}`);
+        return { reason: err.reason, message: err.message };
+      }
       if (err instanceof CreateContainerConfigError) {
         o.events.record(ref, 'Warning', 'Failed', `Error: ${err.message}`);
         return { reason: 'CreateContainerConfigError', message: err.message };

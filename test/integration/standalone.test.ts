@@ -84,7 +84,7 @@ test('a crashing container is restarted with growing delays (CrashLoopBackOff)',
   const second = a2.createdAtMs - a1.createdAtMs;
   assert.ok(second >= 10_000, `the second restart waits out the 10 s backoff (waited ${second} ms)`);
   assert.ok(second > first, `delays grow (${first} ms, then ${second} ms)`);
-  assert.ok(s.records().some((r) => r.msg === 'Event' && r.reason === 'BackOff' && String(r.detail).includes('restarting failed container=main')));
+  assert.ok(s.records().some((r) => r.msg === 'Event' && r.reason === 'BackOff' && String(r.detail).includes('Back-off restarting failed container main in pod')));
   await s.removeManifest('crash.yaml');
 });
 
