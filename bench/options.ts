@@ -27,6 +27,10 @@ export interface BenchOptions {
   readonly cni: boolean;
   /** Where the JSON results go (absolute). */
   readonly jsonPath: string;
+  /** Measure the cluster figures (test API server, host runtime). */
+  readonly cluster: boolean;
+  /** The window in which the idle kubelet's API requests are counted, seconds. */
+  readonly apiWindowS: number;
   /** Keep the temp folders (kubelet logs) instead of removing them. */
   readonly keep: boolean;
 }
@@ -41,6 +45,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --idle-window S                  idle sampling window in seconds (default 30)
   --kubelet-v N                    kubelet-ts verbosity, JSON logs (default 2)
   --no-cni                         skip the 1-pod CNI variant on containerd
+  --no-cluster                     skip the cluster figures (test API server + host runtime)
+  --api-window S                   window for counting idle API requests, seconds (default 60)
   --keep                           keep temp folders (kubelet and runtime logs)
   --json FILE                      results file (default bench-results.json in the cwd)`;
 
@@ -56,7 +62,7 @@ export type ParseResult = { readonly kind: 'options'; readonly options: BenchOpt
 export function parseBenchArgs(argv: readonly string[], cwd: string): ParseResult {
   const error = (message: string): ParseResult => ({ kind: 'error', message });
   let runtimes: RuntimeChoice[] = ['host', 'containerd'];
-  const nums = { runs: 20, warmups: 2, pods: 110, batchRuns: 3, settleS: 10, idleWindowS: 30, kubeletVerbosity: 2 };
+  const nums = { runs: 20, warmups: 2, pods: 110, batchRuns: 3, settleS: 10, idleWindowS: 30, kubeletVerbosity: 2, apiWindowS: 60 };
   const numFlags: Record<string, [keyof typeof nums, number]> = {
     '--runs': ['runs', 1],
     '--warmups': ['warmups', 0],
@@ -65,8 +71,10 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): ParseResul
     '--settle': ['settleS', 0],
     '--idle-window': ['idleWindowS', 1],
     '--kubelet-v': ['kubeletVerbosity', 0],
+    '--api-window': ['apiWindowS', 1],
   };
   let cni = true;
+  let cluster = true;
   let keep = false;
   let json = 'bench-results.json';
   for (let i = 0; i < argv.length; i++) {
@@ -98,6 +106,9 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): ParseResul
         json = v;
         break;
       }
+      case '--no-cluster':
+        cluster = false;
+        break;
       case '--no-cni':
         cni = false;
         break;
@@ -108,5 +119,5 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): ParseResul
         return error(`unexpected argument ${JSON.stringify(arg)}`);
     }
   }
-  return { kind: 'options', options: { runtimes, ...nums, cni, keep, jsonPath: resolve(cwd, json) } };
+  return { kind: 'options', options: { runtimes, ...nums, cni, cluster, keep, jsonPath: resolve(cwd, json) } };
 }

@@ -9,10 +9,13 @@
  * usage. SIGINT/SIGTERM stop the run; whatever was started is stopped on the way out.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { clusterFigures, renderCluster, runClusterSuite, type ClusterResult } from './cluster.js';
 import { parseBenchArgs, USAGE, type BenchOptions, type RuntimeChoice } from './options.js';
 import { figures, renderReport } from './report.js';
+import { startHostRuntime, type BenchRuntime } from './runtimes.js';
 import { runRuntimeSuite, type RuntimeResult } from './suite.js';
 
 const out = (text: string): void => void process.stdout.write(text);
@@ -56,7 +59,7 @@ async function main(): Promise<number> {
   const opts: BenchOptions = parsed.options;
   const notes: string[] = [];
   const skipped: { runtime: RuntimeChoice; reason: string }[] = [];
-  const failed: { runtime: RuntimeChoice; error: string }[] = [];
+  const failed: { runtime: RuntimeChoice | 'cluster'; error: string }[] = [];
   const results: RuntimeResult[] = [];
   const startedAt = new Date().toISOString();
   // Read at the start: the build that `npm run bench` just made is of this tree.
@@ -94,15 +97,37 @@ async function main(): Promise<number> {
     }
   }
 
+  let cluster: ClusterResult | undefined;
+  if (opts.cluster && !stop.signal.aborted) {
+    const t0 = performance.now();
+    const dir = await mkdtemp(join(tmpdir(), 'kubelet-ts-bench-cluster-'));
+    const progress = (line: string): void => err(`bench [cluster] ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${line}\n`);
+    let runtime: BenchRuntime | undefined;
+    try {
+      progress('starting the host runtime');
+      runtime = await startHostRuntime(join(dir, 'host-runtime'));
+      cluster = await runClusterSuite(runtime, dir, opts, stop.signal, progress);
+    } catch (e) {
+      const message = (e as Error).message;
+      err(`bench [cluster] failed: ${message}\n`);
+      failed.push({ runtime: 'cluster', error: message });
+      notes.push(`cluster: not measured: ${message.split('\n')[0] ?? ''}`);
+    } finally {
+      await runtime?.stop();
+      if (!opts.keep) await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   const report = renderReport(results, notes);
-  out(`\nkubelet-ts ${measured}, ${cpus().length} CPUs, Node.js ${process.version}\n${report}`);
+  out(`\nkubelet-ts ${measured}, ${cpus().length} CPUs, Node.js ${process.version}\n${report}${cluster ? renderCluster(cluster) : ''}`);
   const json = {
     startedAt,
     finishedAt: new Date().toISOString(),
     revision: measured,
     machine: machine(),
     options: opts,
-    figures: results.flatMap(figures),
+    figures: [...results.flatMap(figures), ...(cluster ? clusterFigures(cluster) : [])],
+    cluster,
     results,
     skipped,
     failed,
