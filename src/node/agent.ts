@@ -109,6 +109,7 @@ export class NodeAgent {
   #wake: (() => void) | undefined;
   #lastUnschedulable = false;
   #started = false;
+  #versionCall: Promise<void> | undefined;
 
   constructor(options: NodeAgentOptions) {
     this.#o = options;
@@ -303,12 +304,20 @@ export class NodeAgent {
   /** Runtime version and root filesystem size every round; node IPs at start and every report period. */
   async #refresh(signal: AbortSignal, first: boolean): Promise<void> {
     const { host: probe = systemHostProbe, runtime, rootDir, log, flags, config, clock } = this.#o;
-    try {
-      const v = await runtime.version(signal);
-      this.#runtime = { name: v.runtimeName, version: v.runtimeVersion };
-    } catch (err) {
-      if (!signal.aborted) log.debug('Cannot read the container runtime version; keeping the last one', { err: (err as Error).message });
+    // Awaited at start only: later a slow runtime must not hold up the status round, which
+    // reports the last version known.
+    if (this.#versionCall === undefined) {
+      this.#versionCall = runtime
+        .version(signal)
+        .then((v) => {
+          this.#runtime = { name: v.runtimeName, version: v.runtimeVersion };
+        })
+        .catch((err: unknown) => {
+          if (!signal.aborted) log.debug('Cannot read the container runtime version; keeping the last one', { err: (err as Error).message });
+        })
+        .finally(() => (this.#versionCall = undefined));
     }
+    if (first) await this.#versionCall;
     this.#rootFsBytes = await probe.filesystemBytes(rootDir, signal);
     if (first || clock.now() - this.#ipsAt >= config.nodeStatusReportFrequencyMs) {
       const r = await probe.nodeIPs({ nodeIP: flags.nodeIP ?? '', hostname: this.#reg.hostname, nodeName: this.#o.nodeName }, signal);
