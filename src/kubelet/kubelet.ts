@@ -9,6 +9,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { RestClient } from '../api/index.js';
 import type { KubeletConfig } from '../config/kubelet-config.js';
 import { createCriClient, waitForRuntimeReady, type CriClient } from '../cri/index.js';
 import { logEventRecorder, type EventRecorder } from '../events/recorder.js';
@@ -23,7 +24,6 @@ import { RuntimeManager } from '../kuberuntime/manager.js';
 import { podLogDirectory } from '../kuberuntime/sandbox-config.js';
 import { ContainerLogManager, parseContainerLogMaxSize } from '../logs/rotation.js';
 import { GenericPleg } from '../pleg/generic.js';
-import { admitPod } from '../pods/admission.js';
 import { FileSource } from '../pods/sources/file-source.js';
 import { HttpSource } from '../pods/sources/http-source.js';
 import type { ManifestParser, PodSource } from '../pods/sources/types.js';
@@ -31,7 +31,9 @@ import { staticPodFromManifest } from '../pods/static-pod.js';
 import { PodStatusStore } from '../pods/status-store.js';
 import { PodWorkers } from '../pods/workers.js';
 import { VolumeManager } from '../volumes/index.js';
+import { ClusterPods, connectCluster, type ClusterExtensions, type ClusterPlugin } from './cluster.js';
 import { DesiredPods } from './desired-pods.js';
+import { PodDispatcher } from './dispatch.js';
 import { serveHealthz } from './healthz.js';
 import { hostIPs } from './host.js';
 
@@ -42,6 +44,10 @@ export interface KubeletOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly events?: EventRecorder;
+  /** `--kubeconfig`: cluster mode (pods from the API server, status, mirror pods). Absent: standalone. */
+  readonly kubeconfig?: string;
+  /** Cluster mode only: adds the node agent, object resolver, event recorder (see cluster.ts). */
+  readonly clusterPlugin?: ClusterPlugin;
 }
 
 const HOUSEKEEPING_MS = 60_000;
@@ -54,6 +60,8 @@ export class Kubelet {
   #pleg: GenericPleg | undefined;
   #status: PodStatusStore | undefined;
   #desired: DesiredPods | undefined;
+  #rest: RestClient | undefined;
+  #cluster: ClusterPods | undefined;
   #loops: Promise<unknown>[] = [];
 
   constructor(options: KubeletOptions) {
@@ -66,6 +74,11 @@ export class Kubelet {
 
   get pleg(): GenericPleg | undefined {
     return this.#pleg;
+  }
+
+  /** Cluster mode's pod parts (API source, status manager, mirror pods); undefined standalone. */
+  get cluster(): ClusterPods | undefined {
+    return this.#cluster;
   }
 
   /** Connects to the runtime and starts every loop. Rejects when the runtime never comes up. */
@@ -85,7 +98,13 @@ export class Kubelet {
     const version = await cri.version({}, { signal: stop });
     log.info('Container runtime ready', { endpoint, runtime: version.runtimeName, version: version.runtimeVersion });
 
-    const events = this.#o.events ?? logEventRecorder(log.child({ component: 'events' }));
+    let ext: ClusterExtensions = {};
+    const api = this.#o.kubeconfig ? await connectCluster({ kubeconfigPath: this.#o.kubeconfig, nodeName: this.#o.nodeName, config, clock, log }, stop) : undefined;
+    if (api) {
+      this.#rest = api.rest;
+      ext = (await this.#o.clusterPlugin?.(api, stop)) ?? {};
+    }
+    const events = ext.events ?? this.#o.events ?? logEventRecorder(log.child({ component: 'events' }));
     const ips = hostIPs();
     const status = new PodStatusStore({ clock, runtimeName: version.runtimeName === 'kubelet-ts-host' ? 'host' : version.runtimeName, hostIPs: () => ips });
     this.#status = status;
@@ -108,7 +127,13 @@ export class Kubelet {
       });
     });
     const hostDns = await readResolvConf(config.resolvConf, log);
-    const volumes = new VolumeManager({ rootDir, clock, log: log.child({ component: 'volumes' }), isRoot: process.getuid?.() === 0 });
+    const volumes = new VolumeManager({
+      rootDir,
+      clock,
+      log: log.child({ component: 'volumes' }),
+      isRoot: process.getuid?.() === 0,
+      ...(ext.resolveReference ? { resolveReference: ext.resolveReference } : {}),
+    });
     const manager = new RuntimeManager({
       runtime: cri,
       images: new ImageManager(cri, new KeyedBackoff({ initialMs: 10_000, maxMs: 300_000, clock }), { serialize: config.serializeImagePulls, log, now: () => clock.now() }),
@@ -127,6 +152,7 @@ export class Kubelet {
       hostIPs: () => ips,
       removeLogs: (pod) => rm(podLogDirectory(config.podLogsDir, pod), { recursive: true, force: true }),
       podDir: (uid) => volumes.podDir(uid),
+      ...(ext.envResolver ? { envResolver: ext.envResolver } : {}),
     });
     const workers = new PodWorkers({ syncer: manager, clock, log: log.child({ component: 'pod-workers' }), resyncMs: config.syncFrequencyMs });
     this.#workers = workers;
@@ -134,34 +160,23 @@ export class Kubelet {
     this.#pleg = pleg;
     pleg.onPodChanged((uid) => workers.nudge(uid));
 
-    const sources = this.#sources();
+    const cluster = api ? new ClusterPods({ api, statuses: status, ...(ext.nodeUid ? { nodeUid: ext.nodeUid } : {}) }) : undefined;
+    this.#cluster = cluster;
+    const sources = [...this.#sources(), ...(cluster ? [cluster.source] : [])];
     const desired = new DesiredPods(sources.map((s) => s.name));
     this.#desired = desired;
+    const dispatcher = new PodDispatcher({ desired, workers, status, events, config, log });
+    status.onRemoved((pod) => dispatcher.podFinished(pod));
     // The first relist comes before any source can act, so that running pods are adopted.
     await pleg.relist(stop);
-    /** Pods refused at admission stay refused until their source drops them. */
-    const refused = new Set<string>();
     const onSnapshot = (source: PodSource) => (pods: readonly Pod[]) => {
-      const changes = desired.set(source.name, pods);
-      for (const pod of [...changes.added, ...changes.updated]) {
-        const uid = pod.metadata?.uid ?? '';
-        if (refused.has(uid)) continue;
-        const refusal = changes.added.includes(pod) ? admitPod(pod, desired.all().filter((p) => !refused.has(p.metadata?.uid ?? '')), config) : undefined;
-        if (refusal) {
-          refused.add(uid);
-          log.warn('Pod refused at admission', { pod: pod.metadata?.name, reason: refusal.reason, detail: refusal.message });
-          events.record({ kind: 'Pod', name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, 'Warning', refusal.reason, refusal.message);
-          status.set(pod, { phase: 'Failed', reason: refusal.reason, message: refusal.message });
-          continue;
-        }
-        workers.sync(pod);
+      dispatcher.apply(source.name, pods);
+      if (desired.ready()) {
+        // Mirror pods are reconciled only once every source is known, so that a restart does not
+        // take the mirror pods of static pods for orphans.
+        cluster?.desiredChanged(desired.all());
+        this.#removeOrphans();
       }
-      for (const pod of changes.removed) {
-        const uid = pod.metadata?.uid ?? '';
-        if (refused.delete(uid)) status.removed(pod);
-        else workers.terminate(pod, pod.spec?.terminationGracePeriodSeconds ?? 30);
-      }
-      if (desired.ready()) this.#removeOrphans();
     };
     if (sources.length === 0) this.#removeOrphans();
     const logRotation = new ContainerLogManager({
@@ -178,6 +193,8 @@ export class Kubelet {
       logRotation.run(stop),
       ...sources.map((s) => s.run(onSnapshot(s), stop).catch((err: Error) => log.error('Pod source stopped', { source: s.name, err: err.message }))),
       this.#housekeeping(cri, volumes, stop),
+      ...(cluster ? [cluster.run(stop)] : []),
+      ...(ext.run ? [ext.run(stop).catch((err: Error) => log.error('Cluster plugin stopped', { err: err.message }))] : []),
       serveHealthz(config.healthzBindAddress, config.healthzPort, log, stop).catch((err: Error) =>
         log.error('Healthz server failed to start', { address: config.healthzBindAddress, port: config.healthzPort, err: err.message }),
       ),
@@ -239,6 +256,7 @@ export class Kubelet {
     this.#workers?.stop();
     await Promise.allSettled(this.#loops);
     this.#cri?.close();
+    this.#rest?.close();
   }
 }
 
