@@ -51,6 +51,11 @@ export interface KubeletOptions {
 }
 
 const HOUSEKEEPING_MS = 60_000;
+/**
+ * A pod cleaned up this recently is not taken for an orphan: the PLEG's view (relisted every
+ * second) may still show it. Anything really left over is found by a later pass.
+ */
+const CLEANED_GRACE_MS = 5_000;
 
 export class Kubelet {
   readonly #o: KubeletOptions;
@@ -63,6 +68,8 @@ export class Kubelet {
   #rest: RestClient | undefined;
   #cluster: ClusterPods | undefined;
   #loops: Promise<unknown>[] = [];
+  /** UID -> when its cleanup finished: the PLEG may list it until its next relist. */
+  readonly #cleanedAt = new Map<string, number>();
 
   constructor(options: KubeletOptions) {
     this.#o = options;
@@ -166,7 +173,10 @@ export class Kubelet {
     const desired = new DesiredPods(sources.map((s) => s.name));
     this.#desired = desired;
     const dispatcher = new PodDispatcher({ desired, workers, status, events, config, log });
-    status.onRemoved((pod) => dispatcher.podFinished(pod));
+    status.onRemoved((pod) => {
+      dispatcher.podFinished(pod);
+      this.#cleanedAt.set(pod.metadata?.uid ?? '', clock.now());
+    });
     // The first relist comes before any source can act, so that running pods are adopted.
     await pleg.relist(stop);
     const onSnapshot = (source: PodSource) => (pods: readonly Pod[]) => {
@@ -224,8 +234,10 @@ export class Kubelet {
     const desired = this.#desired;
     if (!workers || !desired?.ready()) return;
     const owned = new Set(workers.uids());
+    const now = this.#o.clock.now();
+    for (const [uid, at] of this.#cleanedAt) if (now - at > CLEANED_GRACE_MS) this.#cleanedAt.delete(uid);
     for (const rp of this.#pleg?.pods() ?? []) {
-      if (desired.get(rp.ref.uid) || owned.has(rp.ref.uid)) continue;
+      if (desired.get(rp.ref.uid) || owned.has(rp.ref.uid) || this.#cleanedAt.has(rp.ref.uid)) continue;
       const grace = rp.containers.find((c) => c.terminationGraceS !== undefined)?.terminationGraceS ?? 30;
       this.#o.log.info('Stopping a pod that is no longer wanted', { pod: `${rp.ref.namespace}/${rp.ref.name}`, podUID: rp.ref.uid });
       workers.terminate({ metadata: { uid: rp.ref.uid, name: rp.ref.name, namespace: rp.ref.namespace }, spec: { containers: [], terminationGracePeriodSeconds: grace } }, grace);

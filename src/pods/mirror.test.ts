@@ -85,8 +85,8 @@ const settle = async (): Promise<void> => {
 test('the manager waits for both views and the node, then creates; failures are retried after a backoff', async () => {
   const clock = new FakeClock(0);
   const api = new FakeMirrorApi();
-  let nodeUid: string | undefined;
-  const m = new MirrorPodManager({ api, nodeName: 'n1', nodeUid: () => Promise.resolve(nodeUid), stillRunning: () => false, clock, log: silentLogger });
+  const node: { uid?: string } = {};
+  const m = new MirrorPodManager({ api, nodeName: 'n1', nodeUid: () => Promise.resolve(node.uid), stillRunning: () => false, clock, log: silentLogger });
   const stop = new AbortController();
   const done = m.run(stop.signal);
   m.setMirrorPods([mirror('old', 'x')]);
@@ -97,7 +97,7 @@ test('the manager waits for both views and the node, then creates; failures are 
   clock.step(100);
   await settle();
   assert.deepEqual(api.calls, ['delete old m-old'], 'no create before the node is registered');
-  nodeUid = 'node-uid';
+  node.uid = 'node-uid';
   m.setMirrorPods([]);
   api.fail = true;
   clock.step(100);

@@ -99,6 +99,7 @@ export class StatusManager {
   readonly #backoff: KeyedBackoff;
   readonly #inFlight = new Set<Promise<void>>();
   #flushTimer: Timer | undefined;
+  #flushAll = false;
   #wakeTimer: Timer | undefined;
   #down = false;
   #retryAt = 0;
@@ -137,9 +138,12 @@ export class StatusManager {
     this.#scheduleFlush();
   }
 
-  /** The API's pods changed (a mirror pod appeared): pending statuses may go out now. */
+  /**
+   * The API's mirror pods changed (one appeared or was recreated): statuses waiting for one, or
+   * differing from a new one, go out now rather than at the next resync.
+   */
   nudge(): void {
-    if ([...this.#records.values()].some((r) => r.version > r.sent)) this.#scheduleFlush();
+    this.#scheduleFlush(true);
   }
 
   /** Pods with a status not yet in the API (for tests and health). */
@@ -310,11 +314,14 @@ export class StatusManager {
     });
   }
 
-  #scheduleFlush(): void {
+  #scheduleFlush(all = false): void {
+    this.#flushAll ||= all;
     if (!this.#running || this.#flushTimer || this.#signal.aborted) return;
     this.#flushTimer = this.#o.clock.setTimer(this.#o.flushDelayMs ?? 10, () => {
       this.#flushTimer = undefined;
-      this.syncBatch(false);
+      const full = this.#flushAll;
+      this.#flushAll = false;
+      this.syncBatch(full);
     });
   }
 }

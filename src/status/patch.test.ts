@@ -26,8 +26,9 @@ function apply(api: PodStatus, patch: Record<string, unknown>): PodStatus {
 }
 
 test('an equal status (up to time fractions and empty members) needs no patch', () => {
-  const api = structuredClone(running) as { -readonly [K in keyof PodStatus]: PodStatus[K] };
-  const ours = structuredClone(running) as typeof api;
+  type Mutable = { -readonly [K in keyof PodStatus]: PodStatus[K] };
+  const api = structuredClone<Mutable>(running);
+  const ours = structuredClone<Mutable>(running);
   ours.startTime = '2025-01-01T00:00:00.123456Z';
   ours.message = undefined;
   ours.initContainerStatuses = [];

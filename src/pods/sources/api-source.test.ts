@@ -38,12 +38,17 @@ class FakeLW implements ListerWatcher<Pod> {
   }
 
   watch(o: { signal: AbortSignal }): Promise<WatchStream<Pod>> {
-    const self = this;
+    const take = (): WatchEvent<Pod> | undefined => this.#queue.shift();
+    const waitForMore = (): Promise<void> =>
+      new Promise<void>((r) => {
+        this.#wake = r;
+        o.signal.addEventListener('abort', () => r(), { once: true });
+      });
     async function* events(): AsyncGenerator<WatchEvent<Pod>> {
       while (!o.signal.aborted) {
-        const ev = self.#queue.shift();
+        const ev = take();
         if (ev) yield ev;
-        else await new Promise<void>((r) => ((self.#wake = r), o.signal.addEventListener('abort', () => r(), { once: true })));
+        else await waitForMore();
       }
       throw o.signal.reason;
     }
