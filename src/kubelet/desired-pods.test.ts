@@ -21,3 +21,14 @@ test('snapshots replace a source set and report adds, updates and removals', () 
   c = d.set('file', [pod('a', 'changed'), pod('c')]);
   assert.deepEqual([c.added.length, c.updated.length, c.removed.length], [0, 0, 0], 'an identical snapshot changes nothing');
 });
+
+test('a change of the status alone is no update, but the newest object is kept', () => {
+  const d = new DesiredPods(['api']);
+  d.set('api', [pod('a')]);
+  const running: Pod = { ...pod('a'), metadata: { uid: 'a', name: 'a', resourceVersion: '7' }, status: { phase: 'Running' } };
+  const c = d.set('api', [running]);
+  assert.deepEqual([c.added.length, c.updated.length, c.removed.length], [0, 0, 0]);
+  assert.equal(d.get('a')?.status?.phase, 'Running');
+  const deleting: Pod = { ...running, metadata: { ...running.metadata, deletionTimestamp: '2025-01-01T00:00:00Z' } };
+  assert.deepEqual(uids(d.set('api', [deleting]).updated), ['a'], 'deletion fields are a change');
+});

@@ -9,6 +9,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { RestClient } from '../api/index.js';
 import type { KubeletConfig } from '../config/kubelet-config.js';
 import { createCriClient, waitForRuntimeReady, type CriClient } from '../cri/index.js';
 import { logEventRecorder, type EventRecorder } from '../events/recorder.js';
@@ -23,7 +24,6 @@ import { RuntimeManager } from '../kuberuntime/manager.js';
 import { podLogDirectory } from '../kuberuntime/sandbox-config.js';
 import { ContainerLogManager, parseContainerLogMaxSize } from '../logs/rotation.js';
 import { GenericPleg } from '../pleg/generic.js';
-import { admitPod } from '../pods/admission.js';
 import { FileSource } from '../pods/sources/file-source.js';
 import { HttpSource } from '../pods/sources/http-source.js';
 import type { ManifestParser, PodSource } from '../pods/sources/types.js';
@@ -31,7 +31,9 @@ import { staticPodFromManifest } from '../pods/static-pod.js';
 import { PodStatusStore } from '../pods/status-store.js';
 import { PodWorkers } from '../pods/workers.js';
 import { VolumeManager } from '../volumes/index.js';
+import { ClusterPods, connectCluster, type ClusterExtensions, type ClusterPlugin } from './cluster.js';
 import { DesiredPods } from './desired-pods.js';
+import { PodDispatcher } from './dispatch.js';
 import { serveHealthz } from './healthz.js';
 import { hostIPs } from './host.js';
 
@@ -42,9 +44,18 @@ export interface KubeletOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly events?: EventRecorder;
+  /** `--kubeconfig`: cluster mode (pods from the API server, status, mirror pods). Absent: standalone. */
+  readonly kubeconfig?: string;
+  /** Cluster mode only: adds the node agent, object resolver, event recorder (see cluster.ts). */
+  readonly clusterPlugin?: ClusterPlugin;
 }
 
 const HOUSEKEEPING_MS = 60_000;
+/**
+ * A pod cleaned up this recently is not taken for an orphan: the PLEG's view (relisted every
+ * second) may still show it. Anything really left over is found by a later pass.
+ */
+const CLEANED_GRACE_MS = 5_000;
 
 export class Kubelet {
   readonly #o: KubeletOptions;
@@ -54,7 +65,11 @@ export class Kubelet {
   #pleg: GenericPleg | undefined;
   #status: PodStatusStore | undefined;
   #desired: DesiredPods | undefined;
+  #rest: RestClient | undefined;
+  #cluster: ClusterPods | undefined;
   #loops: Promise<unknown>[] = [];
+  /** UID -> when its cleanup finished: the PLEG may list it until its next relist. */
+  readonly #cleanedAt = new Map<string, number>();
 
   constructor(options: KubeletOptions) {
     this.#o = options;
@@ -66,6 +81,11 @@ export class Kubelet {
 
   get pleg(): GenericPleg | undefined {
     return this.#pleg;
+  }
+
+  /** Cluster mode's pod parts (API source, status manager, mirror pods); undefined standalone. */
+  get cluster(): ClusterPods | undefined {
+    return this.#cluster;
   }
 
   /** Connects to the runtime and starts every loop. Rejects when the runtime never comes up. */
@@ -85,7 +105,13 @@ export class Kubelet {
     const version = await cri.version({}, { signal: stop });
     log.info('Container runtime ready', { endpoint, runtime: version.runtimeName, version: version.runtimeVersion });
 
-    const events = this.#o.events ?? logEventRecorder(log.child({ component: 'events' }));
+    let ext: ClusterExtensions = {};
+    const api = this.#o.kubeconfig ? await connectCluster({ kubeconfigPath: this.#o.kubeconfig, nodeName: this.#o.nodeName, config, clock, log }, stop) : undefined;
+    if (api) {
+      this.#rest = api.rest;
+      ext = (await this.#o.clusterPlugin?.(api, stop)) ?? {};
+    }
+    const events = ext.events ?? this.#o.events ?? logEventRecorder(log.child({ component: 'events' }));
     const ips = hostIPs();
     const status = new PodStatusStore({ clock, runtimeName: version.runtimeName === 'kubelet-ts-host' ? 'host' : version.runtimeName, hostIPs: () => ips });
     this.#status = status;
@@ -108,7 +134,13 @@ export class Kubelet {
       });
     });
     const hostDns = await readResolvConf(config.resolvConf, log);
-    const volumes = new VolumeManager({ rootDir, clock, log: log.child({ component: 'volumes' }), isRoot: process.getuid?.() === 0 });
+    const volumes = new VolumeManager({
+      rootDir,
+      clock,
+      log: log.child({ component: 'volumes' }),
+      isRoot: process.getuid?.() === 0,
+      ...(ext.resolveReference ? { resolveReference: ext.resolveReference } : {}),
+    });
     const manager = new RuntimeManager({
       runtime: cri,
       images: new ImageManager(cri, new KeyedBackoff({ initialMs: 10_000, maxMs: 300_000, clock }), { serialize: config.serializeImagePulls, log, now: () => clock.now() }),
@@ -129,6 +161,7 @@ export class Kubelet {
       podDir: (uid) => volumes.podDir(uid),
       runtimeHasPod: (uid) => this.#pleg?.pod(uid) !== undefined,
       sandboxesOnHostNetwork: version.runtimeName === 'kubelet-ts-host',
+      ...(ext.envResolver ? { envResolver: ext.envResolver } : {}),
     });
     const workers = new PodWorkers({ syncer: manager, clock, log: log.child({ component: 'pod-workers' }), resyncMs: config.syncFrequencyMs });
     this.#workers = workers;
@@ -140,34 +173,26 @@ export class Kubelet {
       if (!manager.isCurrent(uid, pleg.pod(uid))) workers.nudge(uid);
     });
 
-    const sources = this.#sources();
+    const cluster = api ? new ClusterPods({ api, statuses: status, ...(ext.nodeUid ? { nodeUid: ext.nodeUid } : {}) }) : undefined;
+    this.#cluster = cluster;
+    const sources = [...this.#sources(), ...(cluster ? [cluster.source] : [])];
     const desired = new DesiredPods(sources.map((s) => s.name));
     this.#desired = desired;
+    const dispatcher = new PodDispatcher({ desired, workers, status, events, config, log });
+    status.onRemoved((pod) => {
+      dispatcher.podFinished(pod);
+      this.#cleanedAt.set(pod.metadata?.uid ?? '', clock.now());
+    });
     // The first relist comes before any source can act, so that running pods are adopted.
     await pleg.relist(stop);
-    /** Pods refused at admission stay refused until their source drops them. */
-    const refused = new Set<string>();
     const onSnapshot = (source: PodSource) => (pods: readonly Pod[]) => {
-      const changes = desired.set(source.name, pods);
-      for (const pod of [...changes.added, ...changes.updated]) {
-        const uid = pod.metadata?.uid ?? '';
-        if (refused.has(uid)) continue;
-        const refusal = changes.added.includes(pod) ? admitPod(pod, desired.all().filter((p) => !refused.has(p.metadata?.uid ?? '')), config) : undefined;
-        if (refusal) {
-          refused.add(uid);
-          log.warn('Pod refused at admission', { pod: pod.metadata?.name, reason: refusal.reason, detail: refusal.message });
-          events.record({ kind: 'Pod', name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' }, 'Warning', refusal.reason, refusal.message);
-          status.set(pod, { phase: 'Failed', reason: refusal.reason, message: refusal.message });
-          continue;
-        }
-        workers.sync(pod);
+      dispatcher.apply(source.name, pods);
+      if (desired.ready()) {
+        // Mirror pods are reconciled only once every source is known, so that a restart does not
+        // take the mirror pods of static pods for orphans.
+        cluster?.desiredChanged(desired.all());
+        this.#removeOrphans();
       }
-      for (const pod of changes.removed) {
-        const uid = pod.metadata?.uid ?? '';
-        if (refused.delete(uid)) status.removed(pod);
-        else workers.terminate(pod, pod.spec?.terminationGracePeriodSeconds ?? 30);
-      }
-      if (desired.ready()) this.#removeOrphans();
     };
     if (sources.length === 0) this.#removeOrphans();
     const logRotation = new ContainerLogManager({
@@ -184,6 +209,8 @@ export class Kubelet {
       logRotation.run(stop),
       ...sources.map((s) => s.run(onSnapshot(s), stop).catch((err: Error) => log.error('Pod source stopped', { source: s.name, err: err.message }))),
       this.#housekeeping(cri, volumes, stop),
+      ...(cluster ? [cluster.run(stop)] : []),
+      ...(ext.run ? [ext.run(stop).catch((err: Error) => log.error('Cluster plugin stopped', { err: err.message }))] : []),
       serveHealthz(config.healthzBindAddress, config.healthzPort, log, stop).catch((err: Error) =>
         log.error('Healthz server failed to start', { address: config.healthzBindAddress, port: config.healthzPort, err: err.message }),
       ),
@@ -213,8 +240,10 @@ export class Kubelet {
     const desired = this.#desired;
     if (!workers || !desired?.ready()) return;
     const owned = new Set(workers.uids());
+    const now = this.#o.clock.now();
+    for (const [uid, at] of this.#cleanedAt) if (now - at > CLEANED_GRACE_MS) this.#cleanedAt.delete(uid);
     for (const rp of this.#pleg?.pods() ?? []) {
-      if (desired.get(rp.ref.uid) || owned.has(rp.ref.uid)) continue;
+      if (desired.get(rp.ref.uid) || owned.has(rp.ref.uid) || this.#cleanedAt.has(rp.ref.uid)) continue;
       const grace = rp.containers.find((c) => c.terminationGraceS !== undefined)?.terminationGraceS ?? 30;
       this.#o.log.info('Stopping a pod that is no longer wanted', { pod: `${rp.ref.namespace}/${rp.ref.name}`, podUID: rp.ref.uid });
       workers.terminate({ metadata: { uid: rp.ref.uid, name: rp.ref.name, namespace: rp.ref.namespace }, spec: { containers: [], terminationGracePeriodSeconds: grace } }, grace);
@@ -245,6 +274,7 @@ export class Kubelet {
     this.#workers?.stop();
     await Promise.allSettled(this.#loops);
     this.#cri?.close();
+    this.#rest?.close();
   }
 }
 

@@ -67,11 +67,21 @@ function toStatusContainer(c: KubeContainer, previous: KubeContainer | undefined
 export class PodStatusStore implements PodStatusSink {
   readonly #entries = new Map<string, PodStatusEntry>();
   readonly #listeners: Listener[] = [];
+  readonly #removedListeners: ((pod: Pod) => void)[] = [];
 
   constructor(private readonly opts: { readonly clock: Clock; readonly runtimeName: string; readonly hostIPs: () => readonly string[] }) {}
 
   onChange(listener: Listener): void {
     this.#listeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` every time a pod's termination and cleanup are complete (`removed`), also
+   * for pods that never got a status: the API status manager then sends the final status and,
+   * for a deleted pod, its final DELETE.
+   */
+  onRemoved(listener: (pod: Pod) => void): void {
+    this.#removedListeners.push(listener);
   }
 
   get(uid: string): PodStatusEntry | undefined {
@@ -110,6 +120,7 @@ export class PodStatusStore implements PodStatusSink {
   removed(pod: Pod): void {
     const uid = pod.metadata?.uid ?? '';
     if (this.#entries.delete(uid)) for (const l of this.#listeners) l(uid, undefined);
+    for (const l of this.#removedListeners) l(pod);
   }
 
   #put(pod: Pod, status: PodStatus): void {

@@ -23,6 +23,7 @@ export class Standalone {
   readonly root: string;
   kubelet: CliProcess | undefined;
   #cri: CriClient | undefined;
+  #args: string[] = [];
 
   /** `host`, or the CRI endpoint of another runtime (a private containerd). */
   readonly runtimeEndpoint: string;
@@ -35,8 +36,10 @@ export class Standalone {
     this.root = join(dir, 'root');
   }
 
-  static async create(options: { runtimeEndpoint?: string } = {}): Promise<Standalone> {
+  /** `extraConfig`: more KubeletConfiguration lines; `args`: more flags for every start. */
+  static async create(options: { runtimeEndpoint?: string; extraConfig?: readonly string[]; args?: readonly string[] } = {}): Promise<Standalone> {
     const s = new Standalone(await mkdtemp(join(tmpdir(), 'kubelet-ts-it-')), options.runtimeEndpoint ?? 'host');
+    s.#args = [...(options.args ?? [])];
     await mkdir(s.manifests);
     await writeFile(
       join(s.dir, 'kubelet.yaml'),
@@ -50,6 +53,7 @@ export class Standalone {
         'podLogsDir: ./logs',
         'fileCheckFrequency: 2s',
         'syncFrequency: 10s',
+        ...(options.extraConfig ?? []),
         '',
       ].join('\n'),
     );
@@ -62,7 +66,7 @@ export class Standalone {
 
   /** Starts (or restarts) the kubelet; resolves once it runs. */
   async start(): Promise<CliProcess> {
-    const p = new CliProcess(['--config', 'kubelet.yaml', '--root-dir', this.root, '--logging-format=json', '-v', '2'], { cwd: this.dir });
+    const p = new CliProcess(['--config', 'kubelet.yaml', '--root-dir', this.root, '--logging-format=json', '-v', '2', ...this.#args], { cwd: this.dir });
     this.kubelet = p;
     await p.waitForStderr(/"msg":"Kubelet started"/, 30_000);
     return p;

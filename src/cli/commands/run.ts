@@ -4,6 +4,7 @@
  * loops and leaves the containers running, as the Go kubelet does.
  */
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { loadConfiguration, type LoadedConfiguration } from '../../config/load.js';
 import { getPath } from '../../config/merge.js';
 import { systemClock } from '../../lib/clock.js';
@@ -53,12 +54,14 @@ export async function runKubelet(argv: readonly string[], cwd: string, output: O
     readOnlyPort: getPath(doc, 'readOnlyPort'),
   });
   const rootDir = loaded.flags.flagOnly.get('root-dir');
+  const kubeconfig = loaded.flags.flagOnly.get('kubeconfig');
   const kubelet = new Kubelet({
     config: loaded.config,
     nodeName: nodeNameOf(loaded),
     rootDir: typeof rootDir === 'string' && rootDir !== '' ? rootDir : '/var/lib/kubelet',
     clock: systemClock,
     log,
+    ...(typeof kubeconfig === 'string' && kubeconfig !== '' ? { kubeconfig: resolve(cwd, kubeconfig) } : {}),
   });
   try {
     await kubelet.start(signal);
