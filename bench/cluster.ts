@@ -15,6 +15,7 @@
 import 'reflect-metadata';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { createRestClient, loadKubeconfig, NODES as NODES_RES, openWatch, PODS, type RestClient } from '../src/api/index.js';
 import { systemClock } from '../src/lib/clock.js';
@@ -109,11 +110,43 @@ async function waitForNode(admin: RestClient, signal: AbortSignal): Promise<void
   throw new Error(`node ${BENCH_NODE} did not register and become Ready within 60 s`);
 }
 
+/** dist/test/apiserver/main.js, beside this compiled file's dist/bench. */
+const APISERVER_MAIN = fileURLToPath(new URL('../test/apiserver/main.js', import.meta.url));
+
+/**
+ * The test API server in a process of its own, as a real one would be on another machine: in
+ * the bench's process it would share an event loop with the bench's 10 ms runtime poller and
+ * skew the figure. An in-process server made first writes the PKI, the admin kubeconfig and
+ * the node's kubeconfig; the process then serves the same data dir on the same port.
+ */
+async function startApiServerProcess(dir: string): Promise<{ process: LoggedProcess; adminKubeconfig: string; nodeKubeconfig: string }> {
+  const dataDir = join(dir, 'apiserver');
+  const seed = await startTestApiServer({ dataDir, port: 0 });
+  const port = seed.port;
+  const cert = await seed.issueClientCert(NODE_USER, ['system:nodes']);
+  const nodeKubeconfig = await seed.writeKubeconfig(join(dir, 'kubelet.kubeconfig'), NODE_USER, cert);
+  const adminKubeconfig = seed.adminKubeconfig;
+  await seed.stop();
+  const policy = join(dir, 'authz-policy.yaml');
+  await writeFile(policy, '- groups: ["system:nodes"]\n- groups: ["system:masters"]\n');
+  const p = await LoggedProcess.spawn([process.execPath, APISERVER_MAIN, '--data-dir', dataDir, '--port', String(port), '--authz-policy', policy], { cwd: dir, logPath: join(dir, 'apiserver.log') });
+  try {
+    await p.waitForLog(/^https:\/\/127\.0\.0\.1:\d+$/m, 30_000);
+  } catch (err) {
+    await p.stop(5_000);
+    throw err;
+  }
+  return { process: p, adminKubeconfig, nodeKubeconfig };
+}
+
+interface CountsAnswer {
+  readonly entries: CountEntry[];
+}
+
 /** Runs the cluster figures against `runtime` (a host runtime the bench started). */
 export async function runClusterSuite(runtime: BenchRuntime, dir: string, opts: BenchOptions, signal: AbortSignal, progress: (line: string) => void): Promise<ClusterResult> {
-  const dataDir = join(dir, 'apiserver');
-  progress('starting the test API server');
-  const api = await startTestApiServer({ dataDir, port: 0, authzPolicy: [{ groups: ['system:nodes'] }, { groups: ['system:masters'] }] });
+  progress('starting the test API server (its own process)');
+  const api = await startApiServerProcess(dir);
   let kubelet: LoggedProcess | undefined;
   let admin: RestClient | undefined;
   const cri = createCriClient({ runtimeEndpoint: runtime.endpoint, runtimeRequestTimeoutMs: 30_000 });
@@ -121,25 +154,23 @@ export async function runClusterSuite(runtime: BenchRuntime, dir: string, opts: 
   try {
     const kdir = join(dir, 'cluster-kubelet');
     await mkdir(kdir, { recursive: true });
-    const cert = await api.issueClientCert(NODE_USER, ['system:nodes']);
-    const kubeconfig = await api.writeKubeconfig(join(kdir, 'kubelet.kubeconfig'), NODE_USER, cert);
     await writeFile(
       join(kdir, 'kubelet.yaml'),
       ['apiVersion: kubelet.config.k8s.io/v1beta1', 'kind: KubeletConfiguration', 'enableServer: false', 'healthzPort: 0', `containerRuntimeEndpoint: ${runtime.endpoint}`, 'podLogsDir: ./logs', ''].join('\n'),
     );
-    const args = ['--config', 'kubelet.yaml', '--kubeconfig', kubeconfig, '--root-dir', join(kdir, 'root'), '--hostname-override', BENCH_NODE, '--logging-format=json', '-v', String(opts.kubeletVerbosity)];
+    const args = ['--config', 'kubelet.yaml', '--kubeconfig', api.nodeKubeconfig, '--root-dir', join(kdir, 'root'), '--hostname-override', BENCH_NODE, '--logging-format=json', '-v', String(opts.kubeletVerbosity)];
     progress('starting kubelet-ts against the test API server');
     kubelet = await LoggedProcess.spawn([process.execPath, CLI_MAIN, ...args], { cwd: kdir, logPath: join(kdir, 'kubelet.log') });
     await kubelet.waitForLog(/"msg":"Kubelet started"/, 60_000);
     admin = createRestClient({ kubeconfig: await loadKubeconfig(api.adminKubeconfig, { signal }), rateLimit: undefined }, { clock: systemClock, logger: silentLogger });
-    await waitForNode(admin, signal);
+    const client = admin;
+    await waitForNode(client, signal);
 
     progress(`creating ${opts.pods} pods through the API server`);
     const runAsUser = process.getuid?.() === 0 ? 65534 : undefined;
-    const inApi = await watchRunning(admin, new Set(names), signal);
+    const inApi = await watchRunning(client, new Set(names), signal);
     const observer = new RunningObserver(cri);
     const inRuntime = new Map(names.map((n) => [n, observer.waitRunning(n, 180_000)]));
-    const client = admin;
     await Promise.all(names.map((n) => client.create(PODS, benchPod(n, runAsUser), { namespace: 'default', signal })));
     const delays: number[] = [];
     for (const n of names) {
@@ -148,11 +179,13 @@ export async function runClusterSuite(runtime: BenchRuntime, dir: string, opts: 
       delays.push(shown - ran);
     }
 
-    progress(`idle with ${opts.pods} pods: ${Math.max(opts.settleS, 15)} s to settle, ${opts.apiWindowS} s window of API requests`);
-    await new Promise((r) => setTimeout(r, Math.max(opts.settleS, 15) * 1000));
-    api.counts.reset();
+    const settleS = Math.max(opts.settleS, 15);
+    progress(`idle with ${opts.pods} pods: ${settleS} s to settle, ${opts.apiWindowS} s window of API requests`);
+    await new Promise((r) => setTimeout(r, settleS * 1000));
+    await client.request({ method: 'POST', path: '/testapi/v1/counts/reset', body: {}, signal });
     await new Promise((r) => setTimeout(r, opts.apiWindowS * 1000));
-    const byKind = api.counts.snapshot({ user: NODE_USER });
+    const counted = await client.request<CountsAnswer>({ method: 'GET', path: '/testapi/v1/counts', query: { user: NODE_USER }, signal });
+    const byKind = counted.entries;
     const requests = byKind.reduce((n, e) => n + e.count, 0);
 
     progress('deleting the pods');
@@ -173,7 +206,7 @@ export async function runClusterSuite(runtime: BenchRuntime, dir: string, opts: 
     // The kubelet leaves containers running on exit: remove what is left of the bench's pods.
     await removeBenchPods(cri, new Set(names)).catch(() => undefined);
     cri.close();
-    await api.stop();
+    await api.process.stop(10_000);
   }
 }
 

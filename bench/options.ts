@@ -36,7 +36,8 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --runtime host|containerd|both   runtimes to measure (default both; containerd needs root)
+  --runtime host|containerd|both|none  runtimes to measure (default both; containerd needs root;
+                                   none: only the cluster figures)
   --runs N                         measured single-pod starts per side (default 20)
   --warmups N                      single-pod warm-up starts per side, not counted (default 2)
   --pods N                         pods started at once (default 110)
@@ -96,8 +97,9 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): ParseResul
       case '--runtime': {
         const v = take();
         if (v === 'both') runtimes = ['host', 'containerd'];
+        else if (v === 'none') runtimes = [];
         else if (v === 'host' || v === 'containerd') runtimes = [v];
-        else return error(`--runtime takes host, containerd or both, got ${JSON.stringify(v ?? '')}`);
+        else return error(`--runtime takes host, containerd, both or none, got ${JSON.stringify(v ?? '')}`);
         break;
       }
       case '--json': {

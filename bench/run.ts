@@ -9,6 +9,7 @@
  * usage. SIGINT/SIGTERM stop the run; whatever was started is stopped on the way out.
  */
 import { spawnSync } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,8 @@ async function main(): Promise<number> {
   const measured = revision();
 
   const stop = new AbortController();
+  // Every concurrent request of a batch listens on this signal.
+  setMaxListeners(0, stop.signal);
   const onSignal = (sig: NodeJS.Signals): void => {
     err(`bench: ${sig}, stopping after cleanup\n`);
     stop.abort(new Error(sig));

@@ -14,10 +14,11 @@
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeletConfig } from '../config/kubelet-config.js';
+import type { RuntimeService } from '../cri/index.js';
 import type { EventRecorder } from '../events/recorder.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { createRestClient, describeKubeconfig, isNotFound, listerWatcher, loadKubeconfig, NODES, PODS, rateLimitFromConfig } from '../api/index.js';
+import { createCredentials, createRestClient, describeKubeconfig, isNotFound, listerWatcher, loadKubeconfig, NODES, PODS, rateLimitFromConfig } from '../api/index.js';
 import type { Kubeconfig, RestClient } from '../api/index.js';
 import type { EnvSourceResolver } from '../pods/env.js';
 import { MirrorPodManager, type MirrorApi } from '../pods/mirror.js';
@@ -25,11 +26,17 @@ import { ApiPodSource, nodePodSelection } from '../pods/sources/api-source.js';
 import { isStaticPod } from '../pods/static-pod.js';
 import type { PodStatusStore } from '../pods/status-store.js';
 import { StatusManager, type StatusApi } from '../status/manager.js';
+import type { RuntimeHealth } from './runtime-health.js';
 import type { ResolveReference } from '../volumes/index.js';
 
 /** The API server connection, as plugins get it. */
 export interface ApiConnection {
   readonly rest: RestClient;
+  /**
+   * Another client on the same credentials, for traffic the Go kubelet keeps apart from the
+   * main client's QPS and retries (heartbeats, events): no client-side limit, one attempt.
+   */
+  readonly unthrottledClient: () => RestClient;
   readonly kubeconfig: Kubeconfig;
   readonly nodeName: string;
   readonly config: KubeletConfig;
@@ -51,8 +58,18 @@ export interface ClusterExtensions {
   readonly run?: (signal: AbortSignal) => Promise<void>;
 }
 
+/** What the kubelet hands a plugin about the node besides the API connection. */
+export interface NodeContext {
+  /** The CRI runtime's Version call (nodeInfo.containerRuntimeVersion). */
+  readonly runtime: Pick<RuntimeService, 'version'>;
+  /** Runtime and PLEG health: the verdict behind the node's Ready condition. */
+  readonly health: Pick<RuntimeHealth, 'verdict' | 'onChange'>;
+  /** The kubelet's --root-dir. */
+  readonly rootDir: string;
+}
+
 /** Called once per kubelet start in cluster mode, before any pod is synced. */
-export type ClusterPlugin = (api: ApiConnection, signal: AbortSignal) => ClusterExtensions | Promise<ClusterExtensions>;
+export type ClusterPlugin = (api: ApiConnection, node: NodeContext, signal: AbortSignal) => ClusterExtensions | Promise<ClusterExtensions>;
 
 export interface ConnectOptions {
   readonly kubeconfigPath: string;
@@ -66,8 +83,11 @@ export interface ConnectOptions {
 export async function connectCluster(o: ConnectOptions, signal: AbortSignal): Promise<ApiConnection> {
   const kubeconfig = await loadKubeconfig(o.kubeconfigPath, { signal });
   o.log.info('API server', describeKubeconfig(kubeconfig));
-  const rest = createRestClient({ kubeconfig, rateLimit: rateLimitFromConfig(o.config) }, { clock: o.clock, logger: o.log.child({ component: 'api' }) });
-  return { rest, kubeconfig, nodeName: o.nodeName, config: o.config, clock: o.clock, log: o.log };
+  const logger = o.log.child({ component: 'api' });
+  const credentials = createCredentials(kubeconfig, { clock: o.clock, logger });
+  const rest = createRestClient({ kubeconfig, rateLimit: rateLimitFromConfig(o.config) }, { clock: o.clock, logger, credentials });
+  const unthrottledClient = (): RestClient => createRestClient({ kubeconfig, rateLimit: undefined, retry: { maxAttempts: 1 } }, { clock: o.clock, logger, credentials });
+  return { rest, unthrottledClient, kubeconfig, nodeName: o.nodeName, config: o.config, clock: o.clock, log: o.log };
 }
 
 /** Status writes and deletes time out sooner than the client's default: a newer status may be waiting. */

@@ -7,7 +7,8 @@
  * kubelet runs. `stop()` stops the loops and leaves every container running, as the Go kubelet
  * does on exit: a restarted kubelet adopts them.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { RestClient } from '../api/index.js';
 import type { KubeletConfig } from '../config/kubelet-config.js';
@@ -35,6 +36,7 @@ import { ClusterPods, connectCluster, type ClusterExtensions, type ClusterPlugin
 import { DesiredPods } from './desired-pods.js';
 import { PodDispatcher } from './dispatch.js';
 import { serveHealthz } from './healthz.js';
+import { RuntimeHealth } from './runtime-health.js';
 import { hostIPs } from './host.js';
 
 export interface KubeletOptions {
@@ -92,6 +94,11 @@ export class Kubelet {
   async start(signal: AbortSignal): Promise<void> {
     const { config, clock, log, rootDir } = this.#o;
     const stop = AbortSignal.any([signal, this.#abort.signal]);
+    // Every loop waits on this one signal (a listener each while it sleeps): more than Node's
+    // default of 10 is expected, not a leak.
+    setMaxListeners(64, stop);
+    // As the Go kubelet: the root dir exists before anything reads or writes under it.
+    await mkdir(rootDir, { recursive: true, mode: 0o750 });
 
     let endpoint = config.containerRuntimeEndpoint;
     let imageEndpoint = config.imageServiceEndpoint;
@@ -105,11 +112,14 @@ export class Kubelet {
     const version = await cri.version({}, { signal: stop });
     log.info('Container runtime ready', { endpoint, runtime: version.runtimeName, version: version.runtimeVersion });
 
+    // Runtime + PLEG health, the node's Ready verdict. The PLEG is made below; its relist time
+    // is read lazily.
+    const health = new RuntimeHealth({ runtime: cri, lastRelistAt: () => this.#pleg?.lastRelistAt, clock, log: log.child({ component: 'runtime-health' }) });
     let ext: ClusterExtensions = {};
     const api = this.#o.kubeconfig ? await connectCluster({ kubeconfigPath: this.#o.kubeconfig, nodeName: this.#o.nodeName, config, clock, log }, stop) : undefined;
     if (api) {
       this.#rest = api.rest;
-      ext = (await this.#o.clusterPlugin?.(api, stop)) ?? {};
+      ext = (await this.#o.clusterPlugin?.(api, { runtime: cri, health, rootDir }, stop)) ?? {};
     }
     const events = ext.events ?? this.#o.events ?? logEventRecorder(log.child({ component: 'events' }));
     const ips = hostIPs();
@@ -206,6 +216,7 @@ export class Kubelet {
     });
     this.#loops = [
       pleg.run(stop),
+      health.run(stop),
       logRotation.run(stop),
       ...sources.map((s) => s.run(onSnapshot(s), stop).catch((err: Error) => log.error('Pod source stopped', { source: s.name, err: err.message }))),
       this.#housekeeping(cri, volumes, stop),

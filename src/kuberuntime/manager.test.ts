@@ -34,7 +34,7 @@ function fakeRuntime(): Fake {
     listContainers: () => ({ containers: [...containers.values()] }),
     containerStatus: (req: { containerId: string }) => {
       const c = containers.get(req.containerId);
-      return { status: { id: c?.id, state: c?.state, startedAt: 1_000_000n, finishedAt: 0n, exitCode: 0, reason: '', message: '', logPath: '' } };
+      return { status: c ? { ...c, startedAt: 1_000_000n, finishedAt: 0n, exitCode: 0, reason: '', message: '', logPath: '' } : undefined };
     },
     runPodSandbox: (req: { config: { labels: Record<string, string>; metadata: unknown } }) => {
       const id = `sb${++seq}`;
@@ -114,7 +114,8 @@ test('a pod the runtime never had starts without a runtime view first', async ()
   try {
     await s.manager.syncPod(pod('u1', false), AbortSignal.timeout(5_000));
     const calls = startCalls(s.fake.calls);
-    assert.deepEqual(calls.slice(0, 4), ['runPodSandbox', 'podSandboxStatus', 'createContainer', 'startContainer']);
+    // After the start, only the started container is inspected: no list calls at all.
+    assert.deepEqual(calls, ['runPodSandbox', 'podSandboxStatus', 'createContainer', 'startContainer', 'containerStatus']);
     assert.deepEqual(s.synced, ['u1']);
   } finally {
     await s.done();

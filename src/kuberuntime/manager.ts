@@ -32,7 +32,7 @@ import { namedPorts } from './ports.js';
 import { stateFingerprint, type RuntimePod } from './runtime-pod.js';
 import { podRef, sandboxConfig } from './sandbox-config.js';
 import { prepareTerminationFile, readTerminationMessage, terminationFile } from './termination.js';
-import { podView } from './view.js';
+import { podView, viewWithStarted } from './view.js';
 
 /** Volumes as the runtime manager needs them (src/volumes' VolumeManager fits). */
 export interface PodVolumes<V = unknown> {
@@ -196,19 +196,29 @@ export class RuntimeManager implements PodSyncer {
     }
 
     let sandboxIP: string | undefined;
+    const started: string[] = [];
     if (sandboxId !== undefined) {
       sandboxIP = await this.#sandboxIP(pod, sandboxId, signal);
       for (const s of actions.toStart) {
         if (signal.aborted) break;
-        const failure = await this.#start(pod, s, { sandboxId, podIP: sandboxIP, volumes }, view, signal);
-        if (failure) {
-          waiting.set(s.container.name, failure);
-          later(failure.reason === 'ImagePullBackOff' || failure.reason === 'ErrImagePull' ? 10_000 : 10_000);
-        } else waiting.delete(s.container.name);
+        const result = await this.#start(pod, s, { sandboxId, podIP: sandboxIP, volumes }, view, signal);
+        if ('waiting' in result) {
+          waiting.set(s.container.name, result.waiting);
+          later(10_000);
+        } else {
+          waiting.delete(s.container.name);
+          started.push(result.started);
+        }
       }
     }
 
-    if (actions.createSandbox || actions.toStart.length > 0 || actions.toKill.length > 0 || actions.killPod) {
+    const onlyStarted = !actions.killPod && actions.toKill.length === 0 && started.length === actions.toStart.length;
+    if (onlyStarted && started.length > 0 && sandboxId !== undefined) {
+      // What changed is known: the sandbox (when new) and the containers just started. Asking
+      // for those alone keeps ListPodSandbox + ListContainers, which cost the runtime O(all
+      // pods), off the path from a container start to its status.
+      view = await viewWithStarted(o.runtime, pod, view, { id: sandboxId, attempt: actions.sandboxAttempt, created: actions.createSandbox, atMs: o.clock.now() }, started, signal);
+    } else if (actions.createSandbox || actions.toStart.length > 0 || actions.toKill.length > 0 || actions.killPod) {
       view = await podView(o.runtime, uid, signal);
     }
     // Remember this view as acted upon only when it asks for nothing more: a container that
@@ -261,14 +271,14 @@ export class RuntimeManager implements PodSyncer {
     return status.status?.network?.ip || (this.#o.hostIPs()[0] ?? '127.0.0.1');
   }
 
-  /** Starts one container; resolves with its waiting reason when it could not. */
+  /** Starts one container; resolves with its id, or with its waiting reason when it could not. */
   async #start(
     pod: Pod,
     s: ContainerToStart,
     where: { readonly sandboxId: string; readonly podIP: string; readonly volumes: ReadonlyMap<string, unknown> },
     view: RuntimePod | undefined,
     signal: AbortSignal,
-  ): Promise<WaitingReason | undefined> {
+  ): Promise<{ readonly waiting: WaitingReason } | { readonly started: string }> {
     const o = this.#o;
     const { sandboxId, podIP } = where;
     const c = s.container;
@@ -328,7 +338,7 @@ export class RuntimeManager implements PodSyncer {
         if (signal.aborted) throw err;
         const message = (err as Error).message;
         o.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
-        return { reason: 'CreateContainerError', message };
+        return { waiting: { reason: 'CreateContainerError', message } };
       }
       o.events.record(ref, 'Normal', 'Created', `Created container ${c.name}`);
       try {
@@ -337,7 +347,7 @@ export class RuntimeManager implements PodSyncer {
         if (signal.aborted) throw err;
         const message = (err as Error).message;
         o.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
-        return { reason: 'RunContainerError', message };
+        return { waiting: { reason: 'RunContainerError', message } };
       }
       o.events.record(ref, 'Normal', 'Started', `Started container ${c.name}`);
 
@@ -350,19 +360,19 @@ export class RuntimeManager implements PodSyncer {
           o.log.warn('PostStart hook failed', { pod: `${podRef(pod).namespace}/${podRef(pod).name}`, container: c.name, error: failure });
           o.events.record(ref, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
           await o.runtime.stopContainer({ containerId, timeout: 2 }, { signal }).catch(() => undefined);
-          return { reason: 'PostStartHookError', message };
+          return { waiting: { reason: 'PostStartHookError', message } };
         }
       }
-      return undefined;
+      return { started: containerId };
     } catch (err) {
       if (signal.aborted) throw err;
       if (err instanceof ImageError) {
         o.events.record(ref, 'Warning', 'Failed', `Error: ${err.reason}`);
-        return { reason: err.reason, message: err.message };
+        return { waiting: { reason: err.reason, message: err.message } };
       }
       if (err instanceof CreateContainerConfigError) {
         o.events.record(ref, 'Warning', 'Failed', `Error: ${err.message}`);
-        return { reason: 'CreateContainerConfigError', message: err.message };
+        return { waiting: { reason: 'CreateContainerConfigError', message: err.message } };
       }
       throw err;
     }

@@ -12,12 +12,26 @@ import { Kubelet } from '../../kubelet/kubelet.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output } from '../output.js';
 import { printIssues } from '../report.js';
-import { packageVersion } from '../version.js';
+import { KUBERNETES_COMPAT, packageVersion } from '../version.js';
+import { checkNodeLabels, kubeletVersionString, type NodeAgentFlags } from '../../node/index.js';
+import { standardClusterPlugin } from '../../kubelet/cluster-plugin.js';
 
 /** The node name: --hostname-override, else the host name, lowercased (as the Go kubelet). */
 export function nodeNameOf(loaded: LoadedConfiguration, hostName = hostname()): string {
   const override = loaded.flags.flagOnly.get('hostname-override');
   return (typeof override === 'string' && override.trim() !== '' ? override.trim() : hostName).toLowerCase();
+}
+
+/** The node agent's flag-only settings, as plain values. */
+export function nodeAgentFlags(loaded: LoadedConfiguration): NodeAgentFlags {
+  const labels = loaded.flags.flagOnly.get('node-labels');
+  const nodeIP = loaded.flags.flagOnly.get('node-ip');
+  const cloud = loaded.flags.flagOnly.get('cloud-provider');
+  return {
+    ...(labels && typeof labels === 'object' && !Array.isArray(labels) ? { nodeLabels: labels as Record<string, string> } : {}),
+    ...(typeof nodeIP === 'string' && nodeIP !== '' ? { nodeIP } : {}),
+    ...(typeof cloud === 'string' && cloud !== '' ? { cloudProvider: cloud } : {}),
+  };
 }
 
 export function loggerFor(loaded: LoadedConfiguration): Logger {
@@ -55,6 +69,12 @@ export async function runKubelet(argv: readonly string[], cwd: string, output: O
   });
   const rootDir = loaded.flags.flagOnly.get('root-dir');
   const kubeconfig = loaded.flags.flagOnly.get('kubeconfig');
+  const nodeFlags = nodeAgentFlags(loaded);
+  const labelIssues = checkNodeLabels(nodeFlags.nodeLabels ?? {});
+  if (labelIssues.length > 0) {
+    printIssues(output, labelIssues);
+    return EXIT_USAGE;
+  }
   const kubelet = new Kubelet({
     config: loaded.config,
     nodeName: nodeNameOf(loaded),
@@ -62,6 +82,7 @@ export async function runKubelet(argv: readonly string[], cwd: string, output: O
     clock: systemClock,
     log,
     ...(typeof kubeconfig === 'string' && kubeconfig !== '' ? { kubeconfig: resolve(cwd, kubeconfig) } : {}),
+    clusterPlugin: standardClusterPlugin({ flags: nodeFlags, kubeletVersion: kubeletVersionString(KUBERNETES_COMPAT, packageVersion()) }),
   });
   try {
     await kubelet.start(signal);
