@@ -362,11 +362,10 @@ test('usageBytes and overLimit report emptyDirs over their sizeLimit', async () 
 test('projected serviceAccountToken: the TokenRequest is bound to the pod; refreshPod rewrites tokens and data', async () => {
   await withEnv(async (env) => {
     const requests: ServiceAccountTokenRequest[] = [];
-    let token = 'token-1';
-    let fail: Error | undefined;
+    const server = { token: 'token-1', fail: undefined as Error | undefined };
     const requestToken = (req: ServiceAccountTokenRequest): Promise<string> => {
       requests.push(req);
-      return fail ? Promise.reject(fail) : Promise.resolve(token);
+      return server.fail ? Promise.reject(server.fail) : Promise.resolve(server.token);
     };
     const objects: Record<string, ReferenceData> = { 'ConfigMap/prod/ca': { 'ca.crt': 'CA1' } };
     const r = fakeResolver(objects);
@@ -395,14 +394,14 @@ test('projected serviceAccountToken: the TokenRequest is bound to the pod; refre
     assert.equal((await stat(path.join(dir, 'token'))).mode & 0o777, 0o644);
 
     assert.deepEqual(await m.refreshPod(pod, signal), []);
-    token = 'token-2';
+    server.token = 'token-2';
     objects['ConfigMap/prod/ca'] = { 'ca.crt': 'CA2' };
     assert.deepEqual(await m.refreshPod(pod, signal), ['kube-api-access-x1', 'cfg']);
     assert.equal(await readFile(path.join(dir, 'token'), 'utf8'), 'token-2');
     assert.equal(await readFile(path.join(dir, 'ca.crt'), 'utf8'), 'CA2');
 
     // A failed refresh keeps the files and says which volume.
-    fail = new Error('TokenRequest: 503');
+    server.fail = new Error('TokenRequest: 503');
     await assert.rejects(m.refreshPod(pod, signal), (e: unknown) => hasCode(e, 'ERR_VOLUME_TOKEN') && /kube-api-access-x1.*503/.test((e as Error).message));
     assert.equal(await readFile(path.join(dir, 'token'), 'utf8'), 'token-2');
 
