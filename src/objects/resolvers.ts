@@ -27,6 +27,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { PullCredentials } from '../kuberuntime/images.js';
 import type { EnvSourceResolver, SourceLookup } from '../pods/env.js';
+import { isStaticPod } from '../pods/static-pod.js';
 import type { RequestToken, ResolveReference } from '../volumes/projection.js';
 import { configMapText, configMapVolumeData, isImmutable, secretBytes, secretText } from './convert.js';
 import { buildKeyring, dockerConfigOf, lookupCredentials, type DockerConfig } from './docker-config.js';
@@ -179,7 +180,8 @@ export function createObjectResolvers(o: ObjectResolversOptions): ObjectResolver
     await Promise.all([
       ...[...names.configMaps].map((n) => quiet(configMaps.get(namespace, n, signal))),
       ...[...names.secrets].map((n) => quiet(secrets.get(namespace, n, signal))),
-      quiet(services.waitSynced(o.syncTimeoutMs ?? 5000, signal)),
+      // Static pods do not wait for services (upstream): they may start before the API answers.
+      isStaticPod(pod) ? Promise.resolve() : quiet(services.waitSynced(o.syncTimeoutMs ?? 5000, signal)),
     ]);
   };
 
