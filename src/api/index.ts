@@ -20,7 +20,7 @@ export type {
 } from './rest.js';
 export { TokenBucket, createRateLimiter, rateLimitFromConfig, unlimited } from './limiter.js';
 export type { RateLimiter, RateLimit } from './limiter.js';
-export { PODS, NODES, SECRETS, CONFIGMAPS, SERVICES, EVENTS, LEASES, CSRS, resourcePath, objectKey, ApiUsageError } from './resource.js';
+export { PODS, NODES, SECRETS, CONFIGMAPS, SERVICES, SERVICEACCOUNTS, EVENTS, LEASES, CSRS, resourcePath, objectKey, ApiUsageError } from './resource.js';
 export type { ResourceDescriptor, KubeObject, ObjectList, Query } from './resource.js';
 export { openWatch, decodeWatchEvents, listerWatcher } from './watch.js';
 export type { WatchEvent, WatchStream, WatchOptions, ListerWatcher, Selection } from './watch.js';

@@ -278,3 +278,28 @@ test('abort during backoff, a failing sink forces a relist, diagnostics channel 
   assert.ok(published.some((m) => (m as ReflectorEvent).type === 'synced'));
   assert.ok(published.some((m) => (m as ReflectorEvent).type === 'relisted'));
 });
+
+test('an abort that lands while the list is delivered ends the run without opening a live watch', async () => {
+  const ac = new AbortController();
+  const watchSignals: boolean[] = [];
+  const sink = new Store<Pod>();
+  // A listener that stops everything when it sees the first list (as an object cache does).
+  sink.onChange(() => ac.abort(new Error('no longer needed')));
+  const reflector = new Reflector<Pod>({
+    listerWatcher: {
+      description: 'pods (in memory)',
+      list: () => Promise.resolve({ items: [pod('a', 1)], metadata: { resourceVersion: '5' } }),
+      watch: ({ signal }) => {
+        watchSignals.push(signal.aborted);
+        if (signal.aborted) return Promise.reject(signal.reason as Error);
+        return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+      },
+    },
+    sink,
+    clock: new FakeClock(0),
+    logger: recordingLogger(),
+  });
+  await reflector.run(ac.signal);
+  assert.equal(reflector.state, 'stopped');
+  assert.ok(watchSignals.every((aborted) => aborted), 'a watch opened after the abort is opened already aborted');
+});

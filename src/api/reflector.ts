@@ -235,6 +235,8 @@ export class Reflector<T extends KubeObject> {
     const ac = new AbortController();
     const onAbort = (): void => ac.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
+    // Aborted between the list and here (by a sink listener, say): no 'abort' event will come.
+    if (signal.aborted) ac.abort(signal.reason);
     const limitMs = (timeoutSeconds + 30) * 1000;
     const label = `watch ${this.#o.listerWatcher.description} (timeoutSeconds=${timeoutSeconds})`;
     const watchdog = clock.setTimer(limitMs, () => ac.abort(new ApiTimeoutError(label, limitMs)));

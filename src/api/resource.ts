@@ -6,7 +6,7 @@
  * `Pod`. Paths are `/api/v1/...` for the core group and `/apis/<group>/<version>/...` otherwise.
  * Names and namespaces are checked (no `/`, not `.` or `..`) and percent-encoded.
  */
-import type { ConfigMap, Event, Node, Pod, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Event, Node, Pod, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
 import type { ListMeta, ObjectMeta } from 'kubernetes-types/meta/v1.js';
@@ -42,6 +42,8 @@ export const NODES: ResourceDescriptor<Node> = { group: '', version: 'v1', resou
 export const SECRETS: ResourceDescriptor<Secret> = { group: '', version: 'v1', resource: 'secrets', namespaced: true };
 export const CONFIGMAPS: ResourceDescriptor<ConfigMap> = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
 export const SERVICES: ResourceDescriptor<Service> = { group: '', version: 'v1', resource: 'services', namespaced: true };
+/** Service accounts; their `token` subresource is TokenRequest (POST, authentication.k8s.io/v1 body). */
+export const SERVICEACCOUNTS: ResourceDescriptor<ServiceAccount> = { group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true };
 export const EVENTS: ResourceDescriptor<Event> = { group: '', version: 'v1', resource: 'events', namespaced: true };
 export const LEASES: ResourceDescriptor<Lease> = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
 export const CSRS: ResourceDescriptor<CertificateSigningRequest> = {

@@ -103,3 +103,50 @@ test('an ImageStatus failure is ImageInspectError, reported as well', async () =
   await assert.rejects(m.ensure('u', c('x:1'), e, signal), (err: unknown) => err instanceof ImageError && err.reason === 'ImageInspectError' && /Failed to inspect image "x:1"/.test(err.message));
   assert.deepEqual(e.seen, ['failed x:1 ImageInspectError']);
 });
+
+test('pull credentials are tried in order until one works; the first success wins', async () => {
+  const clock = new FakeClock(0);
+  const seen: (string | undefined)[] = [];
+  const svc = {
+    imageStatus: () => Promise.resolve({ info: {} } as never),
+    pullImage: (req: { auth?: { username: string; password: string; auth: string } }) => {
+      seen.push(req.auth?.username);
+      if (req.auth?.username !== 'good') return Promise.reject(new Error(`401 for ${req.auth?.username ?? 'anonymous'}`));
+      assert.deepEqual(req.auth, { username: 'good', password: 'pw', auth: '', serverAddress: '', identityToken: '', registryToken: '' });
+      return Promise.resolve({ imageRef: 'sha256:x' });
+    },
+  } as unknown as ImageService;
+  const m = new ImageManager(svc, new KeyedBackoff({ initialMs: 10_000, maxMs: 300_000, clock }), { serialize: true, log: silentLogger, now: () => clock.now() });
+  const creds = () => Promise.resolve([{ username: 'stale', password: 'x' }, { username: 'good', password: 'pw' }, { username: 'never' }]);
+  assert.equal(await m.ensure('u', c('reg.example.com/app:1'), events(), signal, creds), 'sha256:x');
+  assert.deepEqual(seen, ['stale', 'good']);
+});
+
+test('all credentials failing is one ErrImagePull listing each failure, with no anonymous attempt', async () => {
+  const clock = new FakeClock(0);
+  const seen: (string | undefined)[] = [];
+  const svc = {
+    imageStatus: () => Promise.resolve({ info: {} } as never),
+    pullImage: (req: { auth?: { username: string } }) => {
+      seen.push(req.auth?.username);
+      return Promise.reject(new Error(`denied ${req.auth?.username ?? 'anonymous'}`));
+    },
+  } as unknown as ImageService;
+  const m = new ImageManager(svc, new KeyedBackoff({ initialMs: 10_000, maxMs: 300_000, clock }), { serialize: false, log: silentLogger, now: () => clock.now() });
+  const creds = () => Promise.resolve([{ username: 'a' }, { username: 'b' }]);
+  await assert.rejects(
+    m.ensure('u', c('reg.example.com/app:1'), events(), signal, creds),
+    (e: unknown) => e instanceof ImageError && e.reason === 'ErrImagePull' && e.message === 'Failed to pull image "reg.example.com/app:1": [denied a, denied b]',
+  );
+  assert.deepEqual(seen, ['a', 'b']);
+});
+
+test('no matching credential pulls anonymously; a credential source that fails is ErrImagePull', async () => {
+  const { m, f } = manager([]);
+  assert.equal(await m.ensure('u', c('plain:1'), events(), signal, () => Promise.resolve([])), 'sha256:plain:1');
+  assert.deepEqual(f.calls, ['status plain:1', 'pull plain:1']);
+  await assert.rejects(
+    m.ensure('u', c('other:1'), events(), signal, () => Promise.reject(new Error('pull secret ns/x: not valid JSON'))),
+    (e: unknown) => e instanceof ImageError && e.reason === 'ErrImagePull' && /not valid JSON/.test(e.message),
+  );
+});

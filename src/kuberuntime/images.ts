@@ -3,9 +3,15 @@
  * kubelet's defaulting: `:latest` or no tag means Always), ImageStatus before any pull
  * (containerd pulls even what it has), pulls serialized unless serializeImagePulls is false,
  * and a per-image backoff between failed pulls (ErrImagePull, then ImagePullBackOff).
+ *
+ * Credentials (imagePullSecrets, cluster mode): when the caller passes a credential source,
+ * each credential that matches the image is tried in order and the first successful pull
+ * wins; all failing is one error listing each failure. With no matching credential the pull
+ * is anonymous. As the Go kubelet, there is no anonymous attempt after matching credentials
+ * failed.
  */
 import type { Container } from 'kubernetes-types/core/v1.js';
-import type { ImageService } from '../cri/index.js';
+import type { AuthConfig, ImageService } from '../cri/index.js';
 import type { KeyedBackoff } from '../lib/backoff.js';
 import { KubeletError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -28,6 +34,24 @@ export interface ImageEvents {
   failed(image: string, reason: string, message: string): void;
 }
 
+/** One registry credential for PullImage (CRI AuthConfig fields; unset ones are sent empty). */
+export type PullAuth = Partial<AuthConfig>;
+
+/** What the pod's imagePullSecrets give for one image. */
+export interface PullCredentials {
+  /** Matching credentials, to try in order; empty = pull anonymously. */
+  readonly auths: readonly PullAuth[];
+  /** imagePullSecrets that could not be read (missing or unavailable), by name. */
+  readonly missingSecrets: readonly string[];
+}
+
+/** Credentials for `image`; rejects (e.g. an unreadable docker config) to fail the pull. */
+export type PullCredentialSource = (image: string, signal: AbortSignal) => Promise<readonly PullAuth[]>;
+
+function fullAuth(a: PullAuth): AuthConfig {
+  return { username: a.username ?? '', password: a.password ?? '', auth: a.auth ?? '', serverAddress: a.serverAddress ?? '', identityToken: a.identityToken ?? '', registryToken: a.registryToken ?? '' };
+}
+
 export class ImageManager {
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -41,7 +65,7 @@ export class ImageManager {
    * Resolves with the image reference once the image is present. Rejects with ImageError
    * (waiting reason + message) or the signal's reason.
    */
-  async ensure(podUID: string, container: Container, events: ImageEvents, signal: AbortSignal): Promise<string> {
+  async ensure(podUID: string, container: Container, events: ImageEvents, signal: AbortSignal, credentials?: PullCredentialSource): Promise<string> {
     const image = container.image ?? '';
     if (image.trim() === '' || /\s/.test(image)) {
       const msg = `Failed to apply default image tag "${image}": invalid reference format`;
@@ -81,7 +105,8 @@ export class ImageManager {
     events.pulling(image);
     const started = this.opts.now();
     try {
-      const ref = await this.#pull(image, signal);
+      const auths = credentials ? await credentials(image, signal) : [];
+      const ref = await this.#pull(image, auths, signal);
       this.backoff.reset(key);
       events.pulled(image, false, this.opts.now() - started);
       return ref;
@@ -94,8 +119,22 @@ export class ImageManager {
     }
   }
 
-  #pull(image: string, signal: AbortSignal): Promise<string> {
-    const run = async (): Promise<string> => (await this.images.pullImage({ image: { image } }, { signal })).imageRef;
+  #pull(image: string, auths: readonly PullAuth[], signal: AbortSignal): Promise<string> {
+    const run = async (): Promise<string> => {
+      if (auths.length === 0) return (await this.images.pullImage({ image: { image } }, { signal })).imageRef;
+      const errors: Error[] = [];
+      for (const a of auths) {
+        try {
+          return (await this.images.pullImage({ image: { image }, auth: fullAuth(a) }, { signal })).imageRef;
+        } catch (err) {
+          if (signal.aborted) throw err;
+          errors.push(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+      // As Go's aggregate error: one failure reads as itself, several as "[a, b]".
+      const text = errors.length === 1 ? (errors[0]?.message ?? '') : `[${errors.map((e) => e.message).join(', ')}]`;
+      throw new AggregateError(errors, text);
+    };
     if (!this.opts.serialize) return run();
     const next = this.#queue.then(run, run);
     this.#queue = next.catch(() => undefined);

@@ -26,7 +26,7 @@ import type { ContainerMountInput } from './container-config.js';
 import { containerConfig } from './container-config.js';
 import { podDns, type DnsSettings } from './dns.js';
 import { runHook } from './hooks.js';
-import { ImageError, type ImageManager } from './images.js';
+import { ImageError, type ImageManager, type PullCredentialSource, type PullCredentials } from './images.js';
 import { killContainers, stopSandboxes } from './kill.js';
 import { namedPorts } from './ports.js';
 import { stateFingerprint, type RuntimePod } from './runtime-pod.js';
@@ -41,6 +41,11 @@ export interface PodVolumes<V = unknown> {
   /** The mounts of one container (subPath resolved safely against its environment). */
   mountsFor(pod: Pod, container: Container, volumes: ReadonlyMap<string, V>, env: ReadonlyMap<string, string>, signal: AbortSignal): Promise<ContainerMountInput[]>;
   tearDownPod(podUID: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Rewrites configMap/secret/projected/downwardAPI content of a running pod (new data, fresh
+   * service account tokens). Optional; called on every sync that sets nothing up.
+   */
+  refreshPod?(pod: Pod, signal: AbortSignal): Promise<unknown>;
 }
 
 export interface SyncedExtras {
@@ -76,6 +81,15 @@ export interface RuntimeManagerOptions {
   readonly hostDns: DnsSettings;
   readonly hostIPs: () => readonly string[];
   readonly envResolver?: EnvSourceResolver;
+  /**
+   * Brings what `envResolver` answers from up to date for `pod` (cluster mode: waits for the
+   * watches of the ConfigMaps/Secrets its env reads, and for the services list). Awaited before
+   * each container's environment is built; a rejection other than abort fails the container
+   * with CreateContainerConfigError.
+   */
+  readonly envPrefetch?: (pod: Pod, signal: AbortSignal) => Promise<void>;
+  /** Registry credentials from the pod's imagePullSecrets for `image` (cluster mode). */
+  readonly pullCredentials?: (pod: Pod, image: string, signal: AbortSignal) => Promise<PullCredentials>;
   /** Removes a pod's log folder once the pod is gone. */
   readonly removeLogs: (pod: Pod) => Promise<void>;
   /** `<root-dir>/pods/<uid>`: where termination message files live. */
@@ -173,6 +187,14 @@ export class RuntimeManager implements PodSyncer {
         o.status.synced(pod, view, waiting, { terminal: false });
         return { requeueAfterMs: 10_000 };
       }
+    } else if (!actions.killPod && actions.sandboxId !== undefined && o.volumes.refreshPod) {
+      // A running pod: the Go kubelet remounts configMap/secret/projected volumes on every sync,
+      // which is how new data and refreshed service account tokens reach the files.
+      await o.volumes.refreshPod(pod, signal).catch((err: Error) => {
+        if (signal.aborted) throw err;
+        o.events.record(containerRef(pod, '', 'container'), 'Warning', 'FailedMount', err.message);
+        later(10_000);
+      });
     }
 
     if (actions.createSandbox) {
@@ -293,7 +315,14 @@ export class RuntimeManager implements PodSyncer {
           if (reason === 'ImagePullBackOff') o.events.record(ref, 'Normal', 'BackOff', message);
           else o.events.record(ref, 'Warning', IMAGE_EVENT_REASONS[reason] ?? 'Failed', message);
         },
-      }, signal);
+      }, signal, this.#credentials(pod));
+
+      if (o.envPrefetch) {
+        await o.envPrefetch(pod, signal).catch((err: Error) => {
+          if (signal.aborted) throw err;
+          throw new CreateContainerConfigError(err.message, { cause: err });
+        });
+      }
 
       const envResult = buildContainerEnv({
         pod,
@@ -376,6 +405,21 @@ export class RuntimeManager implements PodSyncer {
       }
       throw err;
     }
+  }
+
+  /** The pod's imagePullSecrets as a credential source; records the upstream event for unreadable ones. */
+  #credentials(pod: Pod): PullCredentialSource | undefined {
+    const get = this.#o.pullCredentials;
+    if (!get) return undefined;
+    return async (image, signal) => {
+      const found = await get(pod, image, signal);
+      if (found.missingSecrets.length > 0) {
+        const ref = { kind: 'Pod' as const, name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' };
+        const message = `Unable to retrieve some image pull secrets (${found.missingSecrets.join(', ')}); attempting to pull the image may not succeed.`;
+        this.#o.events.record(ref, 'Warning', 'FailedToRetrieveImagePullSecret', message);
+      }
+      return found.auths;
+    };
   }
 
   #killDeps() {

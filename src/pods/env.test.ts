@@ -280,3 +280,31 @@ test('envReferences lists referenced ConfigMaps and Secrets once, sorted', () =>
   };
   assert.deepEqual(envReferences(c), { configMaps: ['a', 'b'], secrets: ['s0', 's1'] });
 });
+
+test("the resolver's service links: used for $(VAR), appended after env unless already set", () => {
+  const r: EnvSourceResolver = {
+    ...resolver({}),
+    services: () => ({ kind: 'found', data: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', A_SERVICE_HOST: '1.1.1.1' } }),
+  };
+  const c: Container = { name: 'app', env: [{ name: 'URL', value: 'https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)' }, { name: 'A_SERVICE_HOST', value: 'mine' }] };
+  const { env, errors } = buildContainerEnv(inputs(c, { resolver: r }));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(env, [
+    { name: 'URL', value: 'https://10.96.0.1:443' },
+    { name: 'A_SERVICE_HOST', value: 'mine' },
+    { name: 'KUBERNETES_SERVICE_HOST', value: '10.96.0.1' },
+    { name: 'KUBERNETES_SERVICE_PORT', value: '443' },
+  ]);
+});
+
+test('services not listed yet fail the container; explicit serviceEnv takes precedence over the resolver', () => {
+  const r: EnvSourceResolver = { ...resolver({}), services: () => ({ kind: 'unavailable', message: 'services have not yet been read at least once, cannot construct envvars' }) };
+  const c: Container = { name: 'app', env: [{ name: 'X', value: '1' }] };
+  assert.deepEqual(
+    buildContainerEnv(inputs(c, { resolver: r })).errors.map((e) => e.message),
+    ['services have not yet been read at least once, cannot construct envvars'],
+  );
+  const given = buildContainerEnv(inputs(c, { resolver: r, serviceEnv: { S: 'v' } }));
+  assert.deepEqual(given.errors, []);
+  assert.deepEqual(given.env, [{ name: 'X', value: '1' }, { name: 'S', value: 'v' }]);
+});

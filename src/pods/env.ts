@@ -9,7 +9,8 @@
  *      keys and earlier `env` entries) and then the service environment;
  *    - otherwise `valueFrom` is resolved (fieldRef, resourceFieldRef, configMapKeyRef,
  *      secretKeyRef); a missing optional key or source leaves the variable out.
- * 3. Service variables whose names are not already set are appended.
+ * 3. Service variables (`EnvInputs.serviceEnv`, else `resolver.services(pod)`) whose names
+ *    are not already set are appended.
  *
  * Order of the result: envFrom keys (in the order read), then `env` names in declaration order
  * (an `env` entry that overrides an earlier name keeps that earlier position), then service
@@ -58,6 +59,12 @@ export type SourceLookup =
 export interface EnvSourceResolver {
   configMap(namespace: string, name: string): SourceLookup;
   secret(namespace: string, name: string): SourceLookup;
+  /**
+   * The pod's service-link variables (`<SVC>_SERVICE_HOST`, ...; see src/objects/service-env.ts),
+   * used when `EnvInputs.serviceEnv` is not given. Optional: without it there are none.
+   * `unavailable` (services not listed yet) fails the container like a missing reference.
+   */
+  services?(pod: Pod): SourceLookup;
 }
 
 /** For static pods and standalone mode: every ConfigMap/Secret reference is an error. */
@@ -96,9 +103,9 @@ export interface EnvResult {
 export function buildContainerEnv(inputs: EnvInputs): EnvResult {
   const { pod, container, resolver } = inputs;
   const namespace = pod.metadata?.namespace ?? 'default';
-  const serviceEnv = inputs.serviceEnv ?? {};
   const errors: CreateContainerConfigError[] = [];
   const fail = (message: string): void => void errors.push(new CreateContainerConfigError(message));
+  const serviceEnv = inputs.serviceEnv ?? resolverServiceEnv(pod, resolver, fail);
   const vars = new Map<string, string>();
 
   for (const from of container.envFrom ?? []) readEnvFrom(from, namespace, resolver, vars, fail);
@@ -120,6 +127,16 @@ export function buildContainerEnv(inputs: EnvInputs): EnvResult {
     if (!vars.has(name)) env.push({ name, value: serviceEnv[name] ?? '' });
   }
   return { env, errors };
+}
+
+function resolverServiceEnv(pod: Pod, resolver: EnvSourceResolver, fail: (message: string) => void): Readonly<Record<string, string>> {
+  const found = resolver.services?.(pod);
+  if (found === undefined || found.kind === 'not-found') return {};
+  if (found.kind === 'unavailable') {
+    fail(found.message);
+    return {};
+  }
+  return found.data;
 }
 
 function readEnvFrom(

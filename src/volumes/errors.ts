@@ -14,6 +14,8 @@ export type VolumeErrorCode =
   | 'ERR_VOLUME_HOSTPATH_TYPE'
   /** A referenced ConfigMap/Secret (or one of its keys) does not exist and is not optional. */
   | 'ERR_VOLUME_REFERENCE'
+  /** A service account token could not be had (TokenRequest failed). May pass on a later retry. */
+  | 'ERR_VOLUME_TOKEN'
   /** `mount`/`umount` failed. */
   | 'ERR_VOLUME_MOUNT'
   /** Some other file system operation failed (the cause says which). */

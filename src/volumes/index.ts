@@ -7,5 +7,5 @@ export { VolumeManager, ensurePodsDir } from './manager.js';
 export type { CleanupResult, ContainerMount, MountPropagation, OverLimit, PodVolume, VolumeManagerOptions } from './manager.js';
 export { VolumeError } from './errors.js';
 export type { VolumeErrorCode } from './errors.js';
-export type { ReferenceData, ReferenceKey, ResolveReference } from './projection.js';
+export type { ReferenceData, ReferenceKey, RequestToken, ResolveReference, ServiceAccountTokenRequest } from './projection.js';
 export type { ResourceList } from './downward.js';

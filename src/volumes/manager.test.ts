@@ -10,7 +10,7 @@ import { silentLogger } from '../lib/logger.js';
 import { VolumeError } from './errors.js';
 import { VolumeManager, type VolumeManagerOptions } from './manager.js';
 import { readMounts, unmount } from './mounts.js';
-import type { ReferenceData, ReferenceKey } from './projection.js';
+import type { ReferenceData, ReferenceKey, ServiceAccountTokenRequest } from './projection.js';
 
 const isRoot = process.getuid?.() === 0;
 const signal = new AbortController().signal;
@@ -356,5 +356,66 @@ test('usageBytes and overLimit report emptyDirs over their sizeLimit', async () 
     );
     await m.tearDownPod('uid-u', signal);
     assert.deepEqual(await m.overLimit(pod, signal), []); // not set up: skipped
+  });
+});
+
+test('projected serviceAccountToken: the TokenRequest is bound to the pod; refreshPod rewrites tokens and data', async () => {
+  await withEnv(async (env) => {
+    const requests: ServiceAccountTokenRequest[] = [];
+    const server = { token: 'token-1', fail: undefined as Error | undefined };
+    const requestToken = (req: ServiceAccountTokenRequest): Promise<string> => {
+      requests.push(req);
+      return server.fail ? Promise.reject(server.fail) : Promise.resolve(server.token);
+    };
+    const objects: Record<string, ReferenceData> = { 'ConfigMap/prod/ca': { 'ca.crt': 'CA1' } };
+    const r = fakeResolver(objects);
+    const m = env.manager({ resolveReference: r.resolve, requestToken });
+    const vols: Volume[] = [
+      {
+        name: 'kube-api-access-x1',
+        projected: {
+          defaultMode: 0o644,
+          sources: [
+            { serviceAccountToken: { path: 'token', expirationSeconds: 3607, audience: 'vault' } },
+            { configMap: { name: 'ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+          ],
+        },
+      },
+      { name: 'cfg', configMap: { name: 'ca' } },
+    ];
+    const pod = makePod('uid-t', vols);
+    pod.spec!.serviceAccountName = 'builder';
+    await m.setUpPod(pod, signal);
+    assert.deepEqual(requests, [{ namespace: 'prod', serviceAccountName: 'builder', audiences: ['vault'], expirationSeconds: 3607, boundPod: { name: 'web', uid: 'uid-t' } }]);
+    const dir = path.join(m.podDir('uid-t'), 'volumes/kubernetes.io~projected/kube-api-access-x1');
+    assert.equal(await readFile(path.join(dir, 'token'), 'utf8'), 'token-1');
+    assert.equal(await readFile(path.join(dir, 'namespace'), 'utf8'), 'prod');
+    assert.equal((await stat(path.join(dir, 'token'))).mode & 0o777, 0o644);
+
+    assert.deepEqual(await m.refreshPod(pod, signal), []);
+    server.token = 'token-2';
+    objects['ConfigMap/prod/ca'] = { 'ca.crt': 'CA2' };
+    assert.deepEqual(await m.refreshPod(pod, signal), ['kube-api-access-x1', 'cfg']);
+    assert.equal(await readFile(path.join(dir, 'token'), 'utf8'), 'token-2');
+    assert.equal(await readFile(path.join(dir, 'ca.crt'), 'utf8'), 'CA2');
+
+    // A failed refresh keeps the files and says which volume.
+    server.fail = new Error('TokenRequest: 503');
+    await assert.rejects(m.refreshPod(pod, signal), (e: unknown) => hasCode(e, 'ERR_VOLUME_TOKEN') && /kube-api-access-x1.*503/.test((e as Error).message));
+    assert.equal(await readFile(path.join(dir, 'token'), 'utf8'), 'token-2');
+
+    // Volumes not set up yet are left to setUpPod.
+    assert.deepEqual(await m.refreshPod(makePod('uid-none', vols), signal).catch(() => 'failed'), []);
+    await m.tearDownPod('uid-t', signal);
+  });
+});
+
+test('serviceAccountToken projections: unsupported without a requester, invalid below 600 s', async () => {
+  await withEnv(async (env) => {
+    const vols: Volume[] = [{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 't', expirationSeconds: 599 } }] } }];
+    await assert.rejects(env.manager().setUpPod(makePod('uid-u', vols), signal), (e: unknown) => hasCode(e, 'ERR_VOLUME_UNSUPPORTED'));
+    const m = env.manager({ requestToken: () => Promise.resolve('t') });
+    await assert.rejects(m.setUpPod(makePod('uid-u', vols), signal), (e: unknown) => hasCode(e, 'ERR_VOLUME_INVALID') && /at least 600/.test((e as Error).message));
   });
 });

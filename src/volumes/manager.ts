@@ -24,7 +24,7 @@ import { VolumeError, asVolumeError, checkAborted, errnoCode } from './errors.js
 import { checkHostPathType } from './hostpath.js';
 import { readMounts, unmount } from './mounts.js';
 import { checkComponent, checkSubPath, isWithin, podDir, podsDir, subPathTarget, volumeDir } from './paths.js';
-import { configMapPayload, projectedPayload, secretPayload, type ResolveReference } from './projection.js';
+import { configMapPayload, projectedPayload, secretPayload, type RequestToken, type ResolveReference } from './projection.js';
 import { removeTree } from './remove.js';
 import { checkPodVolumes, combine, kindOf, volumeKind, type VolumeKind } from './spec.js';
 import { expandSubPathExpr, prepareSubPath } from './subpath.js';
@@ -38,6 +38,8 @@ export interface VolumeManagerOptions {
   readonly isRoot: boolean;
   /** Fetches ConfigMaps/Secrets (cluster mode); without it those volumes are ERR_VOLUME_UNSUPPORTED. */
   readonly resolveReference?: ResolveReference;
+  /** Service account tokens (cluster mode); without it projected serviceAccountToken sources are ERR_VOLUME_UNSUPPORTED. */
+  readonly requestToken?: RequestToken;
   /** Node allocatable (`cpu`, `memory`, `ephemeral-storage`): downward API limits, tmpfs sizes. */
   readonly nodeAllocatable?: ResourceList;
   /** Bind-mount checked subPaths (see subpath.ts). Default: `isRoot`. Needs root. */
@@ -83,6 +85,8 @@ const PROPAGATION: Readonly<Record<string, MountPropagation>> = {
 
 const DATA_VOLUME_DIR_MODE = 0o755;
 
+type ProjectedKind = Exclude<VolumeKind, 'emptyDir' | 'hostPath'>;
+
 export class VolumeManager {
   readonly #opts: VolumeManagerOptions;
   readonly #log: Logger;
@@ -105,7 +109,7 @@ export class VolumeManager {
    */
   async setUpPod(pod: Pod, signal: AbortSignal): Promise<Map<string, PodVolume>> {
     checkAborted(signal);
-    const kinds = checkPodVolumes(pod, { hasResolver: this.#opts.resolveReference !== undefined, isRoot: this.#opts.isRoot });
+    const kinds = checkPodVolumes(pod, this.#specContext());
     const uid = pod.metadata?.uid ?? '';
     const result = new Map<string, PodVolume>();
     const errors: Error[] = [];
@@ -147,17 +151,25 @@ export class VolumeManager {
     }
   }
 
-  /** Writes a downwardAPI/configMap/secret/projected volume; resolves with its dir. */
-  async #project(pod: Pod, uid: string, v: Volume, kind: Exclude<VolumeKind, 'emptyDir' | 'hostPath'>, signal: AbortSignal): Promise<string> {
-    const { rootDir, isRoot, clock } = this.#opts;
+  #specContext(): { hasResolver: boolean; hasTokens: boolean; isRoot: boolean } {
+    return { hasResolver: this.#opts.resolveReference !== undefined, hasTokens: this.#opts.requestToken !== undefined, isRoot: this.#opts.isRoot };
+  }
+
+  /** The content of a downwardAPI/configMap/secret/projected volume, fetched now. */
+  async #payload(pod: Pod, v: Volume, kind: ProjectedKind, signal: AbortSignal): Promise<Payload> {
     const resolve = this.#opts.resolveReference;
+    if (kind === 'downwardAPI') return downwardAPIPayload(pod, v.downwardAPI?.items, v.downwardAPI?.defaultMode, this.#allocatable, v.name);
+    if (kind === 'projected') return projectedPayload(pod, v.projected ?? {}, resolve, this.#allocatable, v.name, signal, this.#opts.requestToken);
+    if (resolve === undefined) throw new VolumeError('ERR_VOLUME_UNSUPPORTED', v.name, `${kind} volumes need an API server`);
+    if (kind === 'configMap') return configMapPayload(pod, v.configMap ?? {}, resolve, v.name, signal);
+    return secretPayload(pod, v.secret ?? {}, resolve, v.name, signal);
+  }
+
+  /** Writes a downwardAPI/configMap/secret/projected volume; resolves with its dir. */
+  async #project(pod: Pod, uid: string, v: Volume, kind: ProjectedKind, signal: AbortSignal): Promise<string> {
+    const { rootDir, isRoot, clock } = this.#opts;
     const dir = volumeDir(rootDir, uid, kind, v.name);
-    let payload: Payload;
-    if (kind === 'downwardAPI') payload = downwardAPIPayload(pod, v.downwardAPI?.items, v.downwardAPI?.defaultMode, this.#allocatable, v.name);
-    else if (kind === 'projected') payload = await projectedPayload(pod, v.projected ?? {}, resolve, this.#allocatable, v.name, signal);
-    else if (resolve === undefined) throw new VolumeError('ERR_VOLUME_UNSUPPORTED', v.name, `${kind} volumes need an API server`);
-    else if (kind === 'configMap') payload = await configMapPayload(pod, v.configMap ?? {}, resolve, v.name, signal);
-    else payload = await secretPayload(pod, v.secret ?? {}, resolve, v.name, signal);
+    const payload = await this.#payload(pod, v, kind, signal);
     if ((kind === 'secret' || kind === 'projected') && isRoot) {
       // Secrets never touch the disk: a tmpfs sized like upstream's wrapped Memory emptyDir.
       await ensureTmpfs(dir, memoryVolumeSizeBytes(pod, undefined, this.#allocatableMemory()), v.name, signal);
@@ -227,6 +239,41 @@ export class VolumeManager {
   }
 
   /**
+   * Rewrites the content of the configMap, secret, downwardAPI and projected volumes of a pod
+   * that is set up and running, as the Go kubelet remounts these volumes on every pod sync:
+   * new ConfigMap/Secret data, refreshed service account tokens and changed labels reach the
+   * files (swapped atomically, only when changed). Volumes not set up yet are skipped (the
+   * next `setUpPod` does them). Every volume is tried; resolves with the names of rewritten
+   * volumes, or rejects with the VolumeError(s) of those that failed (their old content stays)
+   * or the signal's reason.
+   */
+  async refreshPod(pod: Pod, signal: AbortSignal): Promise<string[]> {
+    const uid = pod.metadata?.uid ?? '';
+    checkComponent('pod UID', uid);
+    checkAborted(signal);
+    const changed: string[] = [];
+    const errors: Error[] = [];
+    for (const v of pod.spec?.volumes ?? []) {
+      checkAborted(signal);
+      const kind = kindOf(v);
+      if (kind === undefined || kind === 'emptyDir' || kind === 'hostPath') continue;
+      const dir = volumeDir(this.#opts.rootDir, uid, kind, v.name);
+      if ((await lstat(dir).catch(() => undefined)) === undefined) continue;
+      try {
+        const payload = await this.#payload(pod, v, kind, signal);
+        if (await atomicWrite(dir, payload, { clock: this.#opts.clock, volume: v.name, signal })) changed.push(v.name);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        errors.push(asVolumeError(err, v.name, 'refresh failed'));
+      }
+    }
+    if (changed.length > 0) this.#log.debug('pod volumes refreshed', { pod: podName(pod), podUID: uid, volumes: changed });
+    const err = combine(errors);
+    if (err !== undefined) throw err;
+    return changed;
+  }
+
+  /**
    * Rewrites the downwardAPI volumes of `pod` (and projected volumes with a downwardAPI source)
    * after a label/annotation change; files are swapped atomically and only when their content
    * changed. Volumes not set up yet are skipped. Resolves with the names of rewritten volumes.
@@ -238,15 +285,11 @@ export class VolumeManager {
     for (const v of pod.spec?.volumes ?? []) {
       checkAborted(signal);
       const kind = kindOf(v);
-      if (kind === undefined) continue;
-      const wanted = kind === 'downwardAPI' || (kind === 'projected' && (v.projected?.sources ?? []).some((s) => s.downwardAPI !== undefined));
-      if (!wanted) continue;
+      if (kind !== 'downwardAPI' && kind !== 'projected') continue;
+      if (kind === 'projected' && !(v.projected?.sources ?? []).some((s) => s.downwardAPI !== undefined)) continue;
       const dir = volumeDir(this.#opts.rootDir, uid, kind, v.name);
       if ((await lstat(dir).catch(() => undefined)) === undefined) continue;
-      const payload =
-        kind === 'downwardAPI'
-          ? downwardAPIPayload(pod, v.downwardAPI?.items, v.downwardAPI?.defaultMode, this.#allocatable, v.name)
-          : await projectedPayload(pod, v.projected ?? {}, this.#opts.resolveReference, this.#allocatable, v.name, signal);
+      const payload = await this.#payload(pod, v, kind, signal);
       if (await atomicWrite(dir, payload, { clock: this.#opts.clock, volume: v.name, signal })) changed.push(v.name);
     }
     return changed;

@@ -11,9 +11,11 @@
  * - key listed in `items` but missing: skipped when optional, else ERR_VOLUME_REFERENCE
  *   ("configmap references non-existent config key: k").
  * - projected: sources in order, a later one overwriting an earlier path; `downwardAPI` sources
- *   need no resolver; `serviceAccountToken` and `clusterTrustBundle` are ERR_VOLUME_UNSUPPORTED.
+ *   need no resolver; `serviceAccountToken` sources need the `RequestToken` seam (TokenRequest
+ *   bound to the pod; the token file gets the volume's `defaultMode`); `clusterTrustBundle` is
+ *   ERR_VOLUME_UNSUPPORTED.
  */
-import type { ConfigMapVolumeSource, KeyToPath, Pod, ProjectedVolumeSource, SecretVolumeSource } from 'kubernetes-types/core/v1.js';
+import type { ConfigMapVolumeSource, KeyToPath, Pod, ProjectedVolumeSource, SecretVolumeSource, ServiceAccountTokenProjection } from 'kubernetes-types/core/v1.js';
 import { DEFAULT_FILE_MODE, downwardAPIPayload, fileMode, type Payload, type ResourceList } from './downward.js';
 import { VolumeError, checkAborted } from './errors.js';
 import { checkProjectionPath } from './paths.js';
@@ -37,6 +39,28 @@ export type ReferenceData = Readonly<Record<string, string | Uint8Array>>;
  * cache beyond what the caller can invalidate: the volume manager calls it on every set-up.
  */
 export type ResolveReference = (ref: ReferenceKey, signal: AbortSignal) => Promise<ReferenceData | undefined>;
+
+/** What a projected `serviceAccountToken` source asks for, for one pod (upstream's TokenRequest spec). */
+export interface ServiceAccountTokenRequest {
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  /** Empty: the API server's default audiences. */
+  readonly audiences: readonly string[];
+  /** Requested lifetime in seconds (the API server defaults it to 3600; at least 600). */
+  readonly expirationSeconds: number;
+  /** The pod the token is bound to: it stops being valid when the pod is gone. */
+  readonly boundPod: { readonly name: string; readonly uid: string };
+}
+
+/**
+ * Returns a service account token for a projected volume (cluster mode: the kubelet's token
+ * manager, which caches and refreshes). Rejects when none can be had, or with the signal's
+ * reason. Called on every set-up and refresh of the volume: it must be cheap when cached.
+ */
+export type RequestToken = (req: ServiceAccountTokenRequest, signal: AbortSignal) => Promise<string>;
+
+const DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600;
+const MIN_TOKEN_EXPIRATION_SECONDS = 600;
 
 export const NEEDS_API_SERVER = 'need an API server (kubeconfig); static pods cannot use them';
 
@@ -105,17 +129,48 @@ export function secretPayload(pod: Pod, src: SecretVolumeSource, resolve: Resolv
  * Why a projected volume cannot be set up here, or undefined when it can. Pure; used before any
  * I/O so that an unsupported source fails the pod at once.
  */
-export function projectedUnsupported(src: ProjectedVolumeSource, hasResolver: boolean): string | undefined {
+export function projectedUnsupported(src: ProjectedVolumeSource, hasResolver: boolean, hasTokens = false): string | undefined {
   for (const s of src.sources ?? []) {
-    if (s.serviceAccountToken !== undefined) return 'serviceAccountToken projections need the API server (TokenRequest) and are not supported yet';
+    if (s.serviceAccountToken !== undefined && !hasTokens) return `serviceAccountToken projections ${NEEDS_API_SERVER} (TokenRequest)`;
     if (s.clusterTrustBundle !== undefined) return 'clusterTrustBundle projections are not supported';
     if ((s.configMap !== undefined || s.secret !== undefined) && !hasResolver) return `configMap and secret projections ${NEEDS_API_SERVER}`;
-    if (s.configMap === undefined && s.secret === undefined && s.downwardAPI === undefined) return 'a projection source of an unknown kind is not supported';
+    if (s.configMap === undefined && s.secret === undefined && s.downwardAPI === undefined && s.serviceAccountToken === undefined) {
+      return 'a projection source of an unknown kind is not supported';
+    }
   }
   return undefined;
 }
 
-/** The payload of a projected volume (configMap, secret and downwardAPI sources). */
+/** The TokenRequest a `serviceAccountToken` projection asks for (upstream's projected plugin). */
+export function tokenRequestFor(pod: Pod, src: ServiceAccountTokenProjection, volume: string): ServiceAccountTokenRequest {
+  const expirationSeconds = src.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS;
+  if (!Number.isInteger(expirationSeconds) || expirationSeconds < MIN_TOKEN_EXPIRATION_SECONDS) {
+    throw new VolumeError('ERR_VOLUME_INVALID', volume, `serviceAccountToken expirationSeconds ${expirationSeconds} must be at least ${MIN_TOKEN_EXPIRATION_SECONDS}`);
+  }
+  const m = pod.metadata ?? {};
+  return {
+    namespace: m.namespace ?? 'default',
+    serviceAccountName: pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default',
+    audiences: src.audience ? [src.audience] : [],
+    expirationSeconds,
+    boundPod: { name: m.name ?? '', uid: m.uid ?? '' },
+  };
+}
+
+async function tokenPayload(pod: Pod, src: ServiceAccountTokenProjection, mode: number, requestToken: RequestToken, volume: string, signal: AbortSignal): Promise<Payload> {
+  const req = tokenRequestFor(pod, src, volume);
+  let token: string;
+  try {
+    token = await requestToken(req, signal);
+  } catch (err) {
+    checkAborted(signal);
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new VolumeError('ERR_VOLUME_TOKEN', volume, `failed to get service account token for serviceaccount ${JSON.stringify(`${req.namespace}/${req.serviceAccountName}`)}: ${detail}`, { cause: err });
+  }
+  return new Map([[checkProjectionPath(src.path, volume), { data: Buffer.from(token, 'utf8'), mode }]]);
+}
+
+/** The payload of a projected volume (configMap, secret, downwardAPI and serviceAccountToken sources). */
 export async function projectedPayload(
   pod: Pod,
   src: ProjectedVolumeSource,
@@ -123,8 +178,9 @@ export async function projectedPayload(
   allocatable: ResourceList,
   volume: string,
   signal: AbortSignal,
+  requestToken?: RequestToken,
 ): Promise<Payload> {
-  const why = projectedUnsupported(src, resolve !== undefined);
+  const why = projectedUnsupported(src, resolve !== undefined, requestToken !== undefined);
   if (why !== undefined) throw new VolumeError('ERR_VOLUME_UNSUPPORTED', volume, why);
   const mode = fileMode(src.defaultMode, DEFAULT_FILE_MODE, volume);
   const payload: Payload = new Map();
@@ -139,6 +195,8 @@ export async function projectedPayload(
     } else if (s.secret !== undefined && resolve !== undefined) {
       const sec = s.secret;
       part = await keyedPayload(pod, { kind: 'Secret', name: sec.name ?? '', items: sec.items, optional: sec.optional === true }, mode, resolve, volume, signal);
+    } else if (s.serviceAccountToken !== undefined && requestToken !== undefined) {
+      part = await tokenPayload(pod, s.serviceAccountToken, mode, requestToken, volume, signal);
     } else {
       continue;
     }

@@ -44,6 +44,8 @@ export function kindOf(v: Volume): VolumeKind | undefined {
 
 export interface SpecContext {
   readonly hasResolver: boolean;
+  /** A token requester is wired: projected serviceAccountToken sources can be set up. */
+  readonly hasTokens?: boolean;
   readonly isRoot: boolean;
 }
 
@@ -71,7 +73,7 @@ function checkVolume(v: Volume, ctx: SpecContext): void {
       if (!ctx.hasResolver) throw new VolumeError('ERR_VOLUME_UNSUPPORTED', v.name, `${volumeKind(v)} volumes ${NEEDS_API_SERVER}`);
       return;
     case 'projected': {
-      const why = projectedUnsupported(v.projected ?? {}, ctx.hasResolver);
+      const why = projectedUnsupported(v.projected ?? {}, ctx.hasResolver, ctx.hasTokens === true);
       if (why !== undefined) throw new VolumeError('ERR_VOLUME_UNSUPPORTED', v.name, why);
       return;
     }
