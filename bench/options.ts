@@ -29,6 +29,8 @@ export interface BenchOptions {
   readonly jsonPath: string;
   /** Measure the cluster figures (test API server, host runtime). */
   readonly cluster: boolean;
+  /** Pause between two pod creations in the cluster figures, ms. */
+  readonly apiPaceMs: number;
   /** The window in which the idle kubelet's API requests are counted, seconds. */
   readonly apiWindowS: number;
   /** Keep the temp folders (kubelet logs) instead of removing them. */
@@ -48,6 +50,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --no-cni                         skip the 1-pod CNI variant on containerd
   --no-cluster                     skip the cluster figures (test API server + host runtime)
   --api-window S                   window for counting idle API requests, seconds (default 60)
+  --api-pace-ms N                  pause between pod creations in the cluster figures (default 100)
   --keep                           keep temp folders (kubelet and runtime logs)
   --json FILE                      results file (default bench-results.json in the cwd)`;
 
@@ -63,7 +66,7 @@ export type ParseResult = { readonly kind: 'options'; readonly options: BenchOpt
 export function parseBenchArgs(argv: readonly string[], cwd: string): ParseResult {
   const error = (message: string): ParseResult => ({ kind: 'error', message });
   let runtimes: RuntimeChoice[] = ['host', 'containerd'];
-  const nums = { runs: 20, warmups: 2, pods: 110, batchRuns: 3, settleS: 10, idleWindowS: 30, kubeletVerbosity: 2, apiWindowS: 60 };
+  const nums = { runs: 20, warmups: 2, pods: 110, batchRuns: 3, settleS: 10, idleWindowS: 30, kubeletVerbosity: 2, apiWindowS: 60, apiPaceMs: 100 };
   const numFlags: Record<string, [keyof typeof nums, number]> = {
     '--runs': ['runs', 1],
     '--warmups': ['warmups', 0],
@@ -73,6 +76,7 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): ParseResul
     '--idle-window': ['idleWindowS', 1],
     '--kubelet-v': ['kubeletVerbosity', 0],
     '--api-window': ['apiWindowS', 1],
+    '--api-pace-ms': ['apiPaceMs', 0],
   };
   let cni = true;
   let cluster = true;

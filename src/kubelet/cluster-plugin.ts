@@ -6,13 +6,17 @@
  * - the node agent (registration, node status, Lease), on an unthrottled client without
  *   retries of its own: it retries the Go kubelet's way, and a heartbeat must not queue behind
  *   pod traffic under `kubeAPIQPS`;
- * - the Node's UID for mirror pods' owner references.
+ * - the Node's UID for mirror pods' owner references;
+ * - the API objects pods read (configMap/secret volumes and env, service account tokens,
+ *   service links, image pull secrets) on the main client, watched while a pod needs them.
  *
  * The clients are closed when the plugin's loops end.
  */
+import type { Node } from 'kubernetes-types/core/v1.js';
 import { createApiEventRecorder } from '../events/api-recorder.js';
 import { eventRateLimit } from '../events/delivery.js';
 import { NodeAgent, type NodeAgentFlags } from '../node/index.js';
+import { createObjectResolvers } from '../objects/index.js';
 import type { ClusterPlugin } from './cluster.js';
 
 export interface StandardPluginOptions {
@@ -44,12 +48,27 @@ export function standardClusterPlugin(o: StandardPluginOptions): ClusterPlugin {
     });
     // A change of runtime or PLEG health goes out as node status at once, not at the next round.
     node.health.onChange(() => agent.nudge());
+    const objects = createObjectResolvers({
+      rest: api.rest,
+      clock,
+      log,
+      nodeName,
+      strategy: config.configMapAndSecretChangeDetectionStrategy,
+      syncFrequencyMs: config.syncFrequencyMs,
+      nodeObjectTtlMs: () => nodeObjectTtl(agent.node),
+    });
     return {
       events,
       nodeUid: () => agent.node?.metadata?.uid,
+      resolveReference: objects.resolveReference,
+      requestToken: objects.requestToken,
+      envResolver: objects.envResolver,
+      envPrefetch: objects.envPrefetch,
+      pullCredentials: objects.pullCredentials,
+      registry: objects,
       run: async (signal) => {
         try {
-          await Promise.all([events.run(signal), agent.run(signal)]);
+          await Promise.all([events.run(signal), agent.run(signal), objects.run(signal)]);
         } finally {
           eventsRest.close();
           nodeRest.close();
@@ -57,4 +76,11 @@ export function standardClusterPlugin(o: StandardPluginOptions): ClusterPlugin {
       },
     };
   };
+}
+
+/** The node's `node.alpha.kubernetes.io/ttl` annotation (seconds), in ms, when it is set and valid. */
+export function nodeObjectTtl(node: Node | undefined): number | undefined {
+  const raw = node?.metadata?.annotations?.['node.alpha.kubernetes.io/ttl'];
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw) * 1000;
 }

@@ -27,7 +27,9 @@ import { isStaticPod } from '../pods/static-pod.js';
 import type { PodStatusStore } from '../pods/status-store.js';
 import { StatusManager, type StatusApi } from '../status/manager.js';
 import type { RuntimeHealth } from './runtime-health.js';
-import type { ResolveReference } from '../volumes/index.js';
+import type { RequestToken, ResolveReference } from '../volumes/index.js';
+import type { RuntimeManagerOptions } from '../kuberuntime/manager.js';
+import type { PodRegistry } from './dispatch.js';
 
 /** The API server connection, as plugins get it. */
 export interface ApiConnection {
@@ -54,6 +56,14 @@ export interface ClusterExtensions {
   readonly envResolver?: EnvSourceResolver;
   /** configMap / secret / projected volume sources. Default: unsupported. */
   readonly resolveReference?: ResolveReference;
+  /** Projected serviceAccountToken sources (TokenRequest). Default: unsupported. */
+  readonly requestToken?: RequestToken;
+  /** Awaited before a container's env is built (fills the synchronous env resolver). */
+  readonly envPrefetch?: (pod: Pod, signal: AbortSignal) => Promise<void>;
+  /** imagePullSecrets as CRI pull credentials. */
+  readonly pullCredentials?: RuntimeManagerOptions['pullCredentials'];
+  /** Told about every pod the kubelet runs and every pod that is gone. */
+  readonly registry?: PodRegistry;
   /** Loops to run beside the kubelet's until the signal aborts (node status, Lease ...). */
   readonly run?: (signal: AbortSignal) => Promise<void>;
 }

@@ -29,6 +29,16 @@ export interface DispatcherOptions {
   readonly events: EventRecorder;
   readonly config: AdmissionConfig;
   readonly log: Logger;
+  /**
+   * Told about every pod the workers run and every pod that is gone (cluster mode: the objects
+   * a pod references are watched while it is registered).
+   */
+  readonly registry?: PodRegistry;
+}
+
+export interface PodRegistry {
+  registerPod(pod: Pod): void;
+  unregisterPod(pod: Pod): void;
 }
 
 const uidOf = (pod: Pod): string => pod.metadata?.uid ?? '';
@@ -82,10 +92,12 @@ export class PodDispatcher {
         status.set(pod, { phase: 'Failed', reason: refusal.reason, message: refusal.message });
         continue;
       }
+      this.#o.registry?.registerPod(pod);
       workers.sync(pod);
     }
     for (const pod of changes.removed) {
       const uid = uidOf(pod);
+      this.#o.registry?.unregisterPod(pod);
       this.#deleting.delete(uid);
       if (this.#finished.delete(uid)) continue;
       if (this.#refused.delete(uid)) status.removed(pod);
@@ -96,6 +108,7 @@ export class PodDispatcher {
   /** A pod's termination and cleanup are complete (PodStatusStore.onRemoved). */
   podFinished(pod: Pod): void {
     const uid = uidOf(pod);
+    this.#o.registry?.unregisterPod(pod);
     this.#deleting.delete(uid);
     if (this.#o.desired.get(uid)) this.#finished.add(uid);
   }

@@ -150,6 +150,7 @@ export class Kubelet {
       log: log.child({ component: 'volumes' }),
       isRoot: process.getuid?.() === 0,
       ...(ext.resolveReference ? { resolveReference: ext.resolveReference } : {}),
+      ...(ext.requestToken ? { requestToken: ext.requestToken } : {}),
     });
     const manager = new RuntimeManager({
       runtime: cri,
@@ -172,6 +173,8 @@ export class Kubelet {
       runtimeHasPod: (uid) => this.#pleg?.pod(uid) !== undefined,
       sandboxesOnHostNetwork: version.runtimeName === 'kubelet-ts-host',
       ...(ext.envResolver ? { envResolver: ext.envResolver } : {}),
+      ...(ext.envPrefetch ? { envPrefetch: ext.envPrefetch } : {}),
+      ...(ext.pullCredentials ? { pullCredentials: ext.pullCredentials } : {}),
     });
     const workers = new PodWorkers({ syncer: manager, clock, log: log.child({ component: 'pod-workers' }), resyncMs: config.syncFrequencyMs });
     this.#workers = workers;
@@ -188,7 +191,7 @@ export class Kubelet {
     const sources = [...this.#sources(), ...(cluster ? [cluster.source] : [])];
     const desired = new DesiredPods(sources.map((s) => s.name));
     this.#desired = desired;
-    const dispatcher = new PodDispatcher({ desired, workers, status, events, config, log });
+    const dispatcher = new PodDispatcher({ desired, workers, status, events, config, log, ...(ext.registry ? { registry: ext.registry } : {}) });
     status.onRemoved((pod) => {
       dispatcher.podFinished(pod);
       this.#cleanedAt.set(pod.metadata?.uid ?? '', clock.now());
