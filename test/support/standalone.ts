@@ -3,7 +3,8 @@
  * folder, the host runtime, JSON logs collected as they come. Processes are ended by PID only:
  * the kubelet the test started, and the host runtime it launched (pid file in its state dir).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCriClient, type CriClient } from '../../src/cri/index.js';
@@ -127,6 +128,9 @@ export class Standalone {
 
   async destroy(): Promise<void> {
     await this.stop({ runtime: true });
+    // Pods keep running when the kubelet stops, and so do their mounts (tmpfs for secrets and
+    // memory-backed emptyDirs when root): unmount what is under this test's folder only.
+    await unmountUnder(this.dir);
     await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -148,4 +152,16 @@ export function shPod(name: string, script: string, extra: { restartPolicy?: str
   lines.push('  containers:', c('main', script));
   if (extra.preStop) lines.push('      lifecycle:', '        preStop:', '          exec:', `            command: ["sh", "-c", ${JSON.stringify(extra.preStop)}]`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Unmounts every mount point below `dir` (deepest first), as read from /proc/self/mountinfo. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const points = info
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .map((p) => p.replace(/\\040/g, ' '))
+    .filter((p) => p.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const p of points) spawnSync('umount', [p], { stdio: 'ignore' });
 }
