@@ -4,7 +4,8 @@
  * tail of its log. Limits as the Go kubelet: 4096 bytes from the file; 80 lines or 2048 bytes
  * from the log.
  */
-import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseLogLine } from '../pods/cri-log.js';
 
@@ -18,12 +19,18 @@ export function terminationFile(podDir: string, container: string, restartCount:
 }
 
 /** The host file for one container instance; created empty and world-writable (any uid may write). */
-export async function prepareTerminationFile(podDir: string, container: string, restartCount: number): Promise<string> {
-  const file = terminationFile(podDir, container, restartCount);
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o755 });
-  await writeFile(file, '', { flag: 'w' });
-  await chmod(file, 0o666);
-  return file;
+export function prepareTerminationFile(podDir: string, container: string, restartCount: number): Promise<string> {
+  // Synchronous on purpose: three tiny local operations on the pod-start path, where each
+  // thread-pool round trip costs more than the work.
+  try {
+    const file = terminationFile(podDir, container, restartCount);
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o755 });
+    writeFileSync(file, '', { flag: 'w' });
+    chmodSync(file, 0o666);
+    return Promise.resolve(file);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 async function readHead(path: string, max: number): Promise<string> {

@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { Clock, Timer } from '../../lib/clock.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ManifestParser, PodSource } from './types.js';
 
@@ -103,15 +103,15 @@ export class FileSource implements PodSource {
     const { clock, log } = this.#o;
     let watcher: FSWatcher | undefined;
     let wake: (() => void) | undefined;
-    let debounce: Timer | undefined;
+    let pending: NodeJS.Immediate | undefined;
     // Set by file events; a change that lands while a scan runs must cause another scan at
     // once, not wait for the periodic rescan.
     let dirty = false;
-    // Events of one burst (a write, then a rename) arrive in the same loop turn: a zero-delay
-    // timer coalesces them without adding latency to the pod start.
+    // Events of one burst (a write, then a rename) arrive in the same poll phase: setImmediate
+    // coalesces them and runs right after it, without a timer's minimum delay on the pod start.
     const trigger = (): void => {
-      debounce?.cancel();
-      debounce = clock.setTimer(0, () => {
+      pending ??= setImmediate(() => {
+        pending = undefined;
         dirty = true;
         wake?.();
       });
@@ -156,7 +156,7 @@ export class FileSource implements PodSource {
         nap.abort();
       }
     } finally {
-      debounce?.cancel();
+      if (pending) clearImmediate(pending);
       watcher?.close();
     }
   }
