@@ -12,97 +12,19 @@
  * nothing to see (only this manager creates pods once the first relist has adopted the
  * runtime's).
  */
-import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import type { RuntimeService } from '../cri/index.js';
-import type { EventRecorder } from '../events/recorder.js';
-import type { KeyedBackoff } from '../lib/backoff.js';
-import type { Clock } from '../lib/clock.js';
-import type { Logger } from '../lib/logger.js';
-import { expandAll } from '../lib/expand.js';
-import { buildContainerEnv, CreateContainerConfigError, noApiServerResolver, type EnvSourceResolver } from '../pods/env.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PodSyncer, SyncResult } from '../pods/workers.js';
-import { computePodActions, type BackoffCheck, type ContainerToStart, type WaitingReason } from './actions.js';
-import type { ContainerMountInput } from './container-config.js';
-import { containerConfig } from './container-config.js';
-import { podDns, type DnsSettings } from './dns.js';
-import { runHook } from './hooks.js';
-import { ImageError, type ImageManager, type PullCredentialSource, type PullCredentials } from './images.js';
+import { computePodActions, type BackoffCheck } from './actions.js';
+import { podDns } from './dns.js';
 import { killContainers, stopSandboxes } from './kill.js';
-import { namedPorts } from './ports.js';
+import type { PodStatusSink, PodVolumes, RuntimeManagerOptions, SyncedExtras } from './manager-types.js';
 import { stateFingerprint, type RuntimePod } from './runtime-pod.js';
 import { podRef, sandboxConfig } from './sandbox-config.js';
-import { prepareTerminationFile, readTerminationMessage, terminationFile } from './termination.js';
+import { containerRef, startContainer } from './start-container.js';
+import { readTerminationMessage, terminationFile } from './termination.js';
 import { podView, viewWithStarted } from './view.js';
 
-/** Volumes as the runtime manager needs them (src/volumes' VolumeManager fits). */
-export interface PodVolumes<V = unknown> {
-  /** Sets up every volume of the pod; idempotent. Rejects with a message fit for FailedMount. */
-  setUpPod(pod: Pod, signal: AbortSignal): Promise<ReadonlyMap<string, V>>;
-  /** The mounts of one container (subPath resolved safely against its environment). */
-  mountsFor(pod: Pod, container: Container, volumes: ReadonlyMap<string, V>, env: ReadonlyMap<string, string>, signal: AbortSignal): Promise<ContainerMountInput[]>;
-  tearDownPod(podUID: string, signal: AbortSignal): Promise<void>;
-  /**
-   * Rewrites configMap/secret/projected/downwardAPI content of a running pod (new data, fresh
-   * service account tokens). Optional; called on every sync that sets nothing up.
-   */
-  refreshPod?(pod: Pod, signal: AbortSignal): Promise<unknown>;
-}
-
-export interface SyncedExtras {
-  /** The pod will not run (again): terminating, or finished for good. */
-  readonly terminal: boolean;
-  /** The sandbox's IP (the host's on the host network). */
-  readonly podIP?: string;
-}
-
-/** Where the manager reports what it saw and did, for the pod's status. */
-export interface PodStatusSink {
-  /** After each sync: the runtime view and why containers that do not run are waiting. */
-  synced(pod: Pod, view: RuntimePod | undefined, waiting: ReadonlyMap<string, WaitingReason>, extras: SyncedExtras): void;
-  /** After termination and cleanup: the pod is gone from this node. */
-  removed(pod: Pod, view: RuntimePod | undefined): void;
-}
-
-export interface RuntimeManagerOptions {
-  readonly runtime: RuntimeService;
-  readonly images: ImageManager;
-  readonly volumes: PodVolumes;
-  readonly events: EventRecorder;
-  readonly status: PodStatusSink;
-  readonly crashBackoff: KeyedBackoff;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly podLogsDir: string;
-  readonly seccompDefault: boolean;
-  readonly cpuCFSQuota: boolean;
-  readonly clusterDNS: readonly string[];
-  readonly clusterDomain: string;
-  /** The node's resolver settings (from resolvConf), read once by the caller. */
-  readonly hostDns: DnsSettings;
-  readonly hostIPs: () => readonly string[];
-  readonly envResolver?: EnvSourceResolver;
-  /**
-   * Brings what `envResolver` answers from up to date for `pod` (cluster mode: waits for the
-   * watches of the ConfigMaps/Secrets its env reads, and for the services list). Awaited before
-   * each container's environment is built; a rejection other than abort fails the container
-   * with CreateContainerConfigError.
-   */
-  readonly envPrefetch?: (pod: Pod, signal: AbortSignal) => Promise<void>;
-  /** Registry credentials from the pod's imagePullSecrets for `image` (cluster mode). */
-  readonly pullCredentials?: (pod: Pod, image: string, signal: AbortSignal) => Promise<PullCredentials>;
-  /** Removes a pod's log folder once the pod is gone. */
-  readonly removeLogs: (pod: Pod) => Promise<void>;
-  /** `<root-dir>/pods/<uid>`: where termination message files live. */
-  readonly podDir: (podUID: string) => string;
-  /**
-   * Whether the runtime had anything of this pod at the last relist (the PLEG's cache). A pod
-   * the runtime never had and this manager never synced needs no runtime view before its first
-   * start: skipping it saves two list calls on the pod-start path. Without it, always look.
-   */
-  readonly runtimeHasPod?: (podUID: string) => boolean;
-  /** Every sandbox shares the host network (the host runtime): the pod IP is the host IP. */
-  readonly sandboxesOnHostNetwork?: boolean;
-}
+export type { PodStatusSink, PodVolumes, RuntimeManagerOptions, SyncedExtras };
 
 /** Pod-level events (FailedMount, sandbox events) name the pod itself, without a fieldPath. */
 const podEventRef = (pod: Pod) => ({
@@ -111,17 +33,6 @@ const podEventRef = (pod: Pod) => ({
   namespace: pod.metadata?.namespace ?? 'default',
   uid: pod.metadata?.uid ?? '',
 });
-
-const containerRef = (pod: Pod, c: string, role: string) => ({
-  kind: 'Pod' as const,
-  name: pod.metadata?.name ?? '',
-  namespace: pod.metadata?.namespace ?? 'default',
-  uid: pod.metadata?.uid ?? '',
-  fieldPath: `spec.${role === 'container' ? 'containers' : 'initContainers'}{${c}}`,
-});
-
-/** Event reasons of image failures (upstream's image manager); ErrImagePull is plain Failed. */
-const IMAGE_EVENT_REASONS: Readonly<Record<string, string>> = { ErrImageNeverPull: 'ErrImageNeverPull', InvalidImageName: 'InspectFailed', ImageInspectError: 'InspectFailed' };
 
 export class RuntimeManager implements PodSyncer {
   readonly #o: RuntimeManagerOptions;
@@ -223,7 +134,7 @@ export class RuntimeManager implements PodSyncer {
       sandboxIP = await this.#sandboxIP(pod, sandboxId, signal);
       for (const s of actions.toStart) {
         if (signal.aborted) break;
-        const result = await this.#start(pod, s, { sandboxId, podIP: sandboxIP, volumes }, view, signal);
+        const result = await startContainer(o, this.#backoffKey(pod, s.container.name), pod, s, { sandboxId, podIP: sandboxIP, volumes }, view, signal);
         if ('waiting' in result) {
           waiting.set(s.container.name, result.waiting);
           later(10_000);
@@ -291,135 +202,6 @@ export class RuntimeManager implements PodSyncer {
     if (pod.spec?.hostNetwork === true || this.#o.sandboxesOnHostNetwork === true) return this.#o.hostIPs()[0] ?? '127.0.0.1';
     const status = await this.#o.runtime.podSandboxStatus({ podSandboxId: sandboxId }, { signal });
     return status.status?.network?.ip || (this.#o.hostIPs()[0] ?? '127.0.0.1');
-  }
-
-  /** Starts one container; resolves with its id, or with its waiting reason when it could not. */
-  async #start(
-    pod: Pod,
-    s: ContainerToStart,
-    where: { readonly sandboxId: string; readonly podIP: string; readonly volumes: ReadonlyMap<string, unknown> },
-    view: RuntimePod | undefined,
-    signal: AbortSignal,
-  ): Promise<{ readonly waiting: WaitingReason } | { readonly started: string }> {
-    const o = this.#o;
-    const { sandboxId, podIP } = where;
-    const c = s.container;
-    const ref = containerRef(pod, c.name, s.role);
-    const key = this.#backoffKey(pod, c.name);
-    try {
-      await o.images.ensure(pod.metadata?.uid ?? '', c, {
-        pulling: (image) => o.events.record(ref, 'Normal', 'Pulling', `Pulling image "${image}"`),
-        pulled: (image, present, ms) =>
-          o.events.record(ref, 'Normal', 'Pulled', present ? `Container image "${image}" already present on machine` : `Successfully pulled image "${image}" in ${ms}ms`),
-        failed: (_image, reason, message) => {
-          if (reason === 'ImagePullBackOff') o.events.record(ref, 'Normal', 'BackOff', message);
-          else o.events.record(ref, 'Warning', IMAGE_EVENT_REASONS[reason] ?? 'Failed', message);
-        },
-      }, signal, this.#credentials(pod));
-
-      if (o.envPrefetch) {
-        await o.envPrefetch(pod, signal).catch((err: Error) => {
-          if (signal.aborted) throw err;
-          throw new CreateContainerConfigError(err.message, { cause: err });
-        });
-      }
-
-      const envResult = buildContainerEnv({
-        pod,
-        container: c,
-        resolver: o.envResolver ?? noApiServerResolver,
-        podIPs: [podIP],
-        hostIPs: o.hostIPs(),
-      });
-      if (envResult.errors.length > 0) throw envResult.errors[0] as CreateContainerConfigError;
-      const envMap = new Map(envResult.env.map((e) => [e.name, e.value]));
-      const lookup = (name: string): string | undefined => envMap.get(name);
-      const mounts = await o.volumes.mountsFor(pod, c, where.volumes, envMap, signal).catch((err: Error) => {
-        if (signal.aborted) throw err;
-        throw new CreateContainerConfigError(err.message);
-      });
-      if (c.terminationMessagePath) {
-        const file = await prepareTerminationFile(o.podDir(pod.metadata?.uid ?? ''), c.name, s.restartCount);
-        mounts.push({ containerPath: c.terminationMessagePath, hostPath: file, readonly: false });
-      }
-      const config = containerConfig({
-        pod,
-        container: c,
-        role: s.role,
-        restartCount: s.restartCount,
-        env: envResult.env,
-        command: expandAll(c.command, lookup),
-        args: expandAll(c.args, lookup),
-        mounts,
-        seccompDefault: o.seccompDefault,
-        cpuCFSQuota: o.cpuCFSQuota,
-      });
-      if (s.restartCount > 0) {
-        const previous = view?.containers.find((x) => x.name === c.name);
-        o.crashBackoff.next(key, { eventAt: previous?.details?.finishedAtMs ?? o.clock.now() });
-      }
-      const dns = podDns(pod, o.hostDns, { clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain });
-      const sandbox = sandboxConfig(pod, 0, o.podLogsDir, dns);
-      let containerId: string;
-      try {
-        containerId = (await o.runtime.createContainer({ podSandboxId: sandboxId, config, sandboxConfig: sandbox }, { signal })).containerId;
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const message = (err as Error).message;
-        o.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
-        return { waiting: { reason: 'CreateContainerError', message } };
-      }
-      o.events.record(ref, 'Normal', 'Created', `Created container ${c.name}`);
-      try {
-        await o.runtime.startContainer({ containerId }, { signal });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const message = (err as Error).message;
-        o.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
-        return { waiting: { reason: 'RunContainerError', message } };
-      }
-      o.events.record(ref, 'Normal', 'Started', `Started container ${c.name}`);
-
-      const postStart = c.lifecycle?.postStart;
-      if (postStart) {
-        const grace = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
-        const failure = await runHook(postStart, { runtime: o.runtime, clock: o.clock, containerId, podIP, ports: namedPorts([c]), timeoutMs: grace, signal });
-        if (failure !== undefined) {
-          const message = `PostStartHook failed: ${failure}`;
-          o.log.warn('PostStart hook failed', { pod: `${podRef(pod).namespace}/${podRef(pod).name}`, container: c.name, error: failure });
-          o.events.record(ref, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
-          await o.runtime.stopContainer({ containerId, timeout: 2 }, { signal }).catch(() => undefined);
-          return { waiting: { reason: 'PostStartHookError', message } };
-        }
-      }
-      return { started: containerId };
-    } catch (err) {
-      if (signal.aborted) throw err;
-      if (err instanceof ImageError) {
-        o.events.record(ref, 'Warning', 'Failed', `Error: ${err.reason}`);
-        return { waiting: { reason: err.reason, message: err.message } };
-      }
-      if (err instanceof CreateContainerConfigError) {
-        o.events.record(ref, 'Warning', 'Failed', `Error: ${err.message}`);
-        return { waiting: { reason: 'CreateContainerConfigError', message: err.message } };
-      }
-      throw err;
-    }
-  }
-
-  /** The pod's imagePullSecrets as a credential source; records the upstream event for unreadable ones. */
-  #credentials(pod: Pod): PullCredentialSource | undefined {
-    const get = this.#o.pullCredentials;
-    if (!get) return undefined;
-    return async (image, signal) => {
-      const found = await get(pod, image, signal);
-      if (found.missingSecrets.length > 0) {
-        const ref = { kind: 'Pod' as const, name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? 'default', uid: pod.metadata?.uid ?? '' };
-        const message = `Unable to retrieve some image pull secrets (${found.missingSecrets.join(', ')}); attempting to pull the image may not succeed.`;
-        this.#o.events.record(ref, 'Warning', 'FailedToRetrieveImagePullSecret', message);
-      }
-      return found.auths;
-    };
   }
 
   #killDeps() {
