@@ -75,3 +75,13 @@ export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 export function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new AbortedError(`aborted: ${String(signal.reason)}`);
 }
+
+/** One GET through `fetch`; a failure (not an abort) becomes ObjectUnavailableError naming the object. */
+export async function fetchObject<T>(fetch: (namespace: string, name: string, signal: AbortSignal) => Promise<T | undefined>, kind: string, namespace: string, name: string, signal: AbortSignal): Promise<T | undefined> {
+  try {
+    return await fetch(namespace, name, signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new ObjectUnavailableError(`failed to get ${kind} "${objectRef(namespace, name)}": ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -15,7 +15,7 @@
 import type { KubeObject } from '../api/resource.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { ObjectUnavailableError, objectRef, raceAbort, type FetchObject, type Lookup, type ObjectStore, type StoreStats } from './store-types.js';
+import { fetchObject, objectRef, raceAbort, type FetchObject, type Lookup, type ObjectStore, type StoreStats } from './store-types.js';
 
 export interface TtlStoreOptions<T> {
   readonly fetch: FetchObject<T>;
@@ -98,13 +98,8 @@ export class TtlStore<T extends KubeObject> implements ObjectStore<T> {
     }
   }
 
-  async #fetch(namespace: string, name: string, signal: AbortSignal): Promise<T | undefined> {
-    try {
-      return await this.#o.fetch(namespace, name, signal);
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new ObjectUnavailableError(`failed to get ${this.#o.kind} "${objectRef(namespace, name)}": ${(err as Error).message}`, { cause: err });
-    }
+  #fetch(namespace: string, name: string, signal: AbortSignal): Promise<T | undefined> {
+    return fetchObject(this.#o.fetch, this.#o.kind, namespace, name, signal);
   }
 
   peek(namespace: string, name: string): Lookup<T> {

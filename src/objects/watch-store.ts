@@ -22,7 +22,7 @@ import type { ReflectorSink } from '../api/store.js';
 import type { ListerWatcher } from '../api/watch.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { abortReason, ObjectUnavailableError, objectRef, type FetchObject, type Lookup, type ObjectStore, type StoreStats } from './store-types.js';
+import { abortReason, fetchObject, ObjectUnavailableError, objectRef, type FetchObject, type Lookup, type ObjectStore, type StoreStats } from './store-types.js';
 
 export interface WatchStoreOptions<T> {
   /** The list+watch of one object (fieldSelector metadata.name=<name> in its namespace). */
@@ -230,12 +230,7 @@ export class WatchStore<T extends KubeObject> implements ObjectStore<T> {
     });
   }
 
-  async #fetch(namespace: string, name: string, signal: AbortSignal): Promise<T | undefined> {
-    try {
-      return await this.#o.fetch(namespace, name, signal);
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new ObjectUnavailableError(`failed to get ${this.#o.kind} "${objectRef(namespace, name)}": ${(err as Error).message}`, { cause: err });
-    }
+  #fetch(namespace: string, name: string, signal: AbortSignal): Promise<T | undefined> {
+    return fetchObject(this.#o.fetch, this.#o.kind, namespace, name, signal);
   }
 }

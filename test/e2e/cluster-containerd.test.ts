@@ -7,15 +7,12 @@
  * otherwise; under CI=true a skip is a failure).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { ConfigMap, Node, Pod, Secret } from 'kubernetes-types/core/v1.js';
-import { CONFIGMAPS, createRestClient, loadKubeconfig, NODES, PODS, SECRETS } from '../../src/api/index.js';
-import { systemClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
-import { startTestApiServer } from '../apiserver/index.js';
+import { CONFIGMAPS, NODES, PODS, SECRETS } from '../../src/api/index.js';
+import { startTestCluster } from '../support/cluster.js';
 import { e2eGate, startPrivateContainerd } from '../support/containerd.js';
 import { Standalone } from '../support/standalone.js';
 
@@ -28,13 +25,10 @@ test('kubelet-ts in cluster mode runs API pods on containerd', { timeout: 600_00
     t.skip(gate.reason);
     return;
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'kubelet-ts-e2e-api-'));
-  const server = await startTestApiServer({ dataDir, port: 0, authzPolicy: [{ groups: ['system:nodes'] }] });
-  const admin = createRestClient({ kubeconfig: await loadKubeconfig(server.adminKubeconfig, { signal: AbortSignal.timeout(5_000) }), rateLimit: undefined }, { clock: systemClock, logger: silentLogger });
+  const cluster = await startTestCluster(NODE);
+  const { admin } = cluster;
   const rt = await startPrivateContainerd();
-  const kubeconfig = join(dataDir, 'kubelet.kubeconfig');
-  await server.writeKubeconfig(kubeconfig, `system:node:${NODE}`, await server.issueClientCert(`system:node:${NODE}`, ['system:nodes']));
-  const s = await Standalone.create({ runtimeEndpoint: rt.endpoint, args: ['--kubeconfig', kubeconfig, '--hostname-override', NODE] });
+  const s = await Standalone.create({ runtimeEndpoint: rt.endpoint, args: ['--kubeconfig', cluster.nodeKubeconfig, '--hostname-override', NODE] });
   const signal = (): AbortSignal => AbortSignal.timeout(10_000);
   const getPod = (name: string): Promise<Pod | undefined> => admin.get<Pod>(PODS, name, { namespace: 'default', signal: signal() }).catch(() => undefined);
   try {
@@ -89,6 +83,13 @@ test('kubelet-ts in cluster mode runs API pods on containerd', { timeout: 600_00
       };
       assert.equal(await s.until('the ConfigMap over HTTP', () => fetchText('index.html')), 'hello-from-configmap');
       assert.equal(await s.until('the Secret over HTTP', () => fetchText('secret')), 's3cret');
+      // And what an operator sees: the real kubectl.
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.env.KUBECTL ?? 'kubectl', ['--kubeconfig', cluster.server.adminKubeconfig, '--cache-dir', join(cluster.dataDir, 'kubectl-cache'), 'get', 'pods', '-o', 'wide'], { timeout: 60_000, env: { ...process.env, HOME: cluster.dataDir, KUBECONFIG: '' } }, (err, stdout, stderr) =>
+          err ? reject(new Error(`kubectl get pods failed: ${stderr}`)) : resolve(stdout),
+        ),
+      );
+      assert.match(out, new RegExp(`^site\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${ip.replace(/\./g, '\\.')}\\s+${NODE}\\s`, 'm'));
     });
 
     await t.test('deleting the pod through the API stops it and its object disappears', async () => {
@@ -98,9 +99,7 @@ test('kubelet-ts in cluster mode runs API pods on containerd', { timeout: 600_00
     });
   } finally {
     await s.destroy();
-    admin.close();
-    await server.stop();
     await rt.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await cluster.stop();
   }
 });

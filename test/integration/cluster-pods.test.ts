@@ -6,44 +6,35 @@
  * The Node object is created here (node registration is not part of this test).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { createRestClient, loadKubeconfig, NODES, openWatch, PODS, type RestClient, type WatchEvent } from '../../src/api/index.js';
-import { systemClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
-import { startTestApiServer, type TestApiServer } from '../apiserver/index.js';
+import { NODES, openWatch, PODS, type RestClient, type WatchEvent } from '../../src/api/index.js';
+import type { TestApiServer } from '../apiserver/index.js';
+import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { SELF_UID, shPod, Standalone } from '../support/standalone.js';
 
 const NODE = 'n1';
 /** The host runtime, run as root, insists on a user; as anyone else it runs the test's own. */
 const RUN_AS = SELF_UID === 0 ? 65534 : SELF_UID;
 
-let dataDir: string;
+let cluster: TestCluster;
 let server: TestApiServer;
 let admin: RestClient;
 let s: Standalone;
 let nodeUid: string;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'kubelet-ts-apiserver-'));
-  server = await startTestApiServer({ dataDir, port: 0, authzPolicy: [{ groups: ['system:nodes'] }] });
-  admin = createRestClient({ kubeconfig: await loadKubeconfig(server.adminKubeconfig, { signal: AbortSignal.timeout(5_000) }), rateLimit: undefined }, { clock: systemClock, logger: silentLogger });
+  cluster = await startTestCluster(NODE);
+  ({ server, admin } = cluster);
   const node = await admin.create<Node>(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } }, { signal: AbortSignal.timeout(5_000) });
   nodeUid = node.metadata?.uid ?? '';
-  const kubeconfig = join(dataDir, 'kubelet.kubeconfig');
-  await server.writeKubeconfig(kubeconfig, `system:node:${NODE}`, await server.issueClientCert(`system:node:${NODE}`, ['system:nodes']));
-  s = await Standalone.create({ args: ['--kubeconfig', kubeconfig, '--hostname-override', NODE] });
+  s = await Standalone.create({ args: ['--kubeconfig', cluster.nodeKubeconfig, '--hostname-override', NODE] });
   await s.start();
 });
 
 after(async () => {
   await s?.destroy();
-  admin?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 const signal = (): AbortSignal => AbortSignal.timeout(10_000);

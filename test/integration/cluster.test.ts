@@ -9,35 +9,31 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ConfigMap, Event, Node, Pod, Secret } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import { CONFIGMAPS, createRestClient, EVENTS, LEASES, loadKubeconfig, NODES, PODS, SECRETS, type RestClient } from '../../src/api/index.js';
-import { systemClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
-import { startTestApiServer, type TestApiServer } from '../apiserver/index.js';
+import { CONFIGMAPS, EVENTS, LEASES, NODES, PODS, SECRETS, type RestClient } from '../../src/api/index.js';
+import type { TestApiServer } from '../apiserver/index.js';
+import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { SELF_UID, Standalone } from '../support/standalone.js';
 
 const NODE = 'n1';
 const RUN_AS = SELF_UID === 0 ? 65534 : SELF_UID;
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
+let cluster: TestCluster;
 let dataDir: string;
 let server: TestApiServer;
 let admin: RestClient;
 let s: Standalone;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'kubelet-ts-cluster-'));
-  server = await startTestApiServer({ dataDir, port: 0, authzPolicy: [{ groups: ['system:nodes'] }] });
-  admin = createRestClient({ kubeconfig: await loadKubeconfig(server.adminKubeconfig, { signal: AbortSignal.timeout(5_000) }), rateLimit: undefined }, { clock: systemClock, logger: silentLogger });
-  const kubeconfig = join(dataDir, 'kubelet.kubeconfig');
-  await server.writeKubeconfig(kubeconfig, `system:node:${NODE}`, await server.issueClientCert(`system:node:${NODE}`, ['system:nodes']));
+  cluster = await startTestCluster(NODE);
+  ({ dataDir, server, admin } = cluster);
   s = await Standalone.create({
-    args: ['--kubeconfig', kubeconfig, '--hostname-override', NODE, '--node-labels', 'example.com/role=test,node.kubernetes.io/exclude-from-external-load-balancers='],
+    args: ['--kubeconfig', cluster.nodeKubeconfig, '--hostname-override', NODE, '--node-labels', 'example.com/role=test,node.kubernetes.io/exclude-from-external-load-balancers='],
     // A short Lease makes renewals quick to observe (renewed every quarter: 1 s).
     extraConfig: ['nodeLeaseDurationSeconds: 4'],
   });
@@ -46,9 +42,7 @@ before(async () => {
 
 after(async () => {
   await s?.destroy();
-  admin?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 const signal = (): AbortSignal => AbortSignal.timeout(10_000);
