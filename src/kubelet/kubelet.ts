@@ -178,7 +178,7 @@ export class Kubelet {
     });
     const workers = new PodWorkers({ syncer: manager, clock, log: log.child({ component: 'pod-workers' }), resyncMs: config.syncFrequencyMs });
     this.#workers = workers;
-    const pleg = new GenericPleg({ runtime: cri, clock, log: log.child({ component: 'pleg' }) });
+    const pleg = new GenericPleg({ runtime: cri, clock, log: log.child({ component: 'pleg' }), knownDetails: (id, state) => manager.knownDetails(id, state) });
     this.#pleg = pleg;
     // A relist that shows what the pod's last sync already saw (the containers it just
     // started) needs no second sync.

@@ -189,3 +189,17 @@ test('isCurrent: a container that exited while the sync ran is not current, so t
     await s.done();
   }
 });
+
+test('knownDetails: the containers a sync inspected are handed to the PLEG in the state they were seen in', async () => {
+  const s = await setup({ runtimeHasPod: () => false });
+  try {
+    await s.manager.syncPod(pod('u1', false), AbortSignal.timeout(5_000));
+    const cs = await s.fake.runtime.listContainers({});
+    const id = cs.containers[0]?.id ?? '';
+    assert.ok(s.manager.knownDetails(id, 'CONTAINER_RUNNING')?.startedAtMs !== undefined);
+    assert.equal(s.manager.knownDetails(id, 'CONTAINER_EXITED'), undefined, 'a state change needs a fresh inspection');
+    assert.equal(s.manager.knownDetails('unknown', 'CONTAINER_RUNNING'), undefined);
+  } finally {
+    await s.done();
+  }
+});

@@ -18,13 +18,16 @@ import { computePodActions, type BackoffCheck } from './actions.js';
 import { podDns } from './dns.js';
 import { killContainers, stopSandboxes } from './kill.js';
 import type { PodStatusSink, PodVolumes, RuntimeManagerOptions, SyncedExtras } from './manager-types.js';
-import { stateFingerprint, type RuntimePod } from './runtime-pod.js';
+import { stateFingerprint, type ContainerDetails, type RuntimePod } from './runtime-pod.js';
 import { podRef, sandboxConfig } from './sandbox-config.js';
 import { containerRef, startContainer } from './start-container.js';
 import { readTerminationMessage, terminationFile } from './termination.js';
 import { podView, viewWithStarted } from './view.js';
 
 export type { PodStatusSink, PodVolumes, RuntimeManagerOptions, SyncedExtras };
+
+/** Our container states back to the CRI's names (the PLEG compares CRI states). */
+const CRI_STATE: Readonly<Record<string, string>> = { created: 'CONTAINER_CREATED', running: 'CONTAINER_RUNNING', exited: 'CONTAINER_EXITED' };
 
 /** Pod-level events (FailedMount, sandbox events) name the pod itself, without a fieldPath. */
 const podEventRef = (pod: Pod) => ({
@@ -40,6 +43,11 @@ export class RuntimeManager implements PodSyncer {
   readonly #messages = new Map<string, string>();
   /** Pod UID -> the state fingerprint of the runtime view its last sync ended with. */
   readonly #lastSeen = new Map<string, string>();
+  /**
+   * Container id -> its CRI state and details as the last sync inspected them, for the PLEG
+   * (`knownDetails`): a container this manager just started need not be inspected twice.
+   */
+  readonly #inspected = new Map<string, { readonly state: string; readonly details: ContainerDetails }>();
   /** Pods this manager has synced at least once (until cleanup). */
   readonly #synced = new Set<string>();
 
@@ -159,6 +167,7 @@ export class RuntimeManager implements PodSyncer {
     const next = computePodActions(pod, view, inBackoff);
     const settled = !next.killPod && !next.createSandbox && next.toStart.length === 0 && next.toKill.length === 0 && [...next.waiting].every(([n, w]) => w.reason !== 'CrashLoopBackOff' || actions.waiting.get(n)?.reason === 'CrashLoopBackOff');
     if (settled) this.#lastSeen.set(uid, stateFingerprint(view));
+    for (const c of view?.containers ?? []) if (c.details) this.#inspected.set(c.id, { state: CRI_STATE[c.state] ?? '', details: c.details });
     else this.#lastSeen.delete(uid);
     o.status.synced(pod, await this.#withMessages(pod, view), waiting, { terminal: actions.initFailed !== undefined, ...(sandboxIP ? { podIP: sandboxIP } : {}) });
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
@@ -186,6 +195,12 @@ export class RuntimeManager implements PodSyncer {
       }),
     );
     return { ...view, containers };
+  }
+
+  /** What the last sync inspected of `containerId`, if it was in `state` (a CRI state name). */
+  knownDetails(containerId: string, state: string): ContainerDetails | undefined {
+    const k = this.#inspected.get(containerId);
+    return k?.state === state ? k.details : undefined;
   }
 
   /**
@@ -232,6 +247,7 @@ export class RuntimeManager implements PodSyncer {
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) o.crashBackoff.reset(this.#backoffKey(pod, c.name));
     this.#lastSeen.delete(uid);
     this.#synced.delete(uid);
+    for (const c of view?.containers ?? []) this.#inspected.delete(c.id);
     o.status.removed(pod, view);
     o.log.info('Pod removed', { pod: `${podRef(pod).namespace}/${podRef(pod).name}`, podUID: uid });
   }

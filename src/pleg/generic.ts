@@ -22,6 +22,11 @@ export interface PlegOptions {
   readonly periodMs?: number;
   /** How long without a successful relist before `healthy()` is false (3 min upstream). */
   readonly unhealthyAfterMs?: number;
+  /**
+   * Details someone else already inspected for a container in this state (the runtime manager
+   * inspects the containers it starts): a relist takes them instead of asking the runtime again.
+   */
+  readonly knownDetails?: (containerId: string, state: string) => ContainerDetails | undefined;
 }
 
 type Listener = (podUID: string) => void;
@@ -36,7 +41,7 @@ export class GenericPleg {
   #first = true;
 
   constructor(options: PlegOptions) {
-    this.#o = { periodMs: 1000, unhealthyAfterMs: 180_000, ...options };
+    this.#o = { periodMs: 1000, unhealthyAfterMs: 180_000, knownDetails: () => undefined, ...options };
   }
 
   /** Called with a pod UID whenever anything about that pod changed in the runtime. */
@@ -71,7 +76,8 @@ export class GenericPleg {
     for (const c of containers.containers) {
       const prev = this.#seen.get(c.id);
       const entry: { state: string; details?: ContainerDetails } = { state: c.state };
-      if (prev?.state === c.state && prev.details) entry.details = prev.details;
+      const known = prev?.state === c.state ? prev.details : this.#o.knownDetails(c.id, c.state);
+      if (known) entry.details = known;
       else toInspect.push(c.id);
       seen.set(c.id, entry);
     }
