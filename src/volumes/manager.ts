@@ -14,7 +14,6 @@
 import type { Container, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import { mkdir, readdir, realpath, lstat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { parseQuantity } from '../config/quantity.js';
 import { atomicWrite } from './atomic-writer.js';
@@ -24,58 +23,13 @@ import { VolumeError, asVolumeError, checkAborted, errnoCode } from './errors.js
 import { checkHostPathType } from './hostpath.js';
 import { readMounts, unmount } from './mounts.js';
 import { checkComponent, checkSubPath, isWithin, podDir, podsDir, subPathTarget, volumeDir } from './paths.js';
-import { configMapPayload, projectedPayload, secretPayload, type RequestToken, type ResolveReference } from './projection.js';
+import { configMapPayload, projectedPayload, secretPayload } from './projection.js';
 import { removeTree } from './remove.js';
 import { checkPodVolumes, combine, kindOf, volumeKind, type VolumeKind } from './spec.js';
 import { expandSubPathExpr, prepareSubPath } from './subpath.js';
+import type { CleanupResult, ContainerMount, MountPropagation, OverLimit, PodVolume, VolumeManagerOptions } from './manager-types.js';
 
-export interface VolumeManagerOptions {
-  /** The kubelet's `--root-dir` (absolute). Pod dirs live in `<rootDir>/pods/<podUID>`. */
-  readonly rootDir: string;
-  readonly clock: Clock;
-  readonly log: Logger;
-  /** True when the kubelet may mount (root / CAP_SYS_ADMIN): tmpfs volumes, subPath pins. */
-  readonly isRoot: boolean;
-  /** Fetches ConfigMaps/Secrets (cluster mode); without it those volumes are ERR_VOLUME_UNSUPPORTED. */
-  readonly resolveReference?: ResolveReference;
-  /** Service account tokens (cluster mode); without it projected serviceAccountToken sources are ERR_VOLUME_UNSUPPORTED. */
-  readonly requestToken?: RequestToken;
-  /** Node allocatable (`cpu`, `memory`, `ephemeral-storage`): downward API limits, tmpfs sizes. */
-  readonly nodeAllocatable?: ResourceList;
-  /** Bind-mount checked subPaths (see subpath.ts). Default: `isRoot`. Needs root. */
-  readonly pinSubPaths?: boolean;
-}
-
-/** A set-up pod volume: where it is on the host and whether containers must mount it read-only. */
-export interface PodVolume {
-  readonly hostPath: string;
-  /** True for configMap, secret, downwardAPI and projected volumes (upstream mounts them read-only). */
-  readonly readOnly: boolean;
-}
-
-export type MountPropagation = 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
-
-/** A mount for the CRI `ContainerConfig.mounts` (field names as in the CRI Mount message). */
-export interface ContainerMount {
-  readonly containerPath: string;
-  readonly hostPath: string;
-  readonly readonly: boolean;
-  readonly propagation: MountPropagation;
-}
-
-/** An emptyDir whose measured usage exceeds its `sizeLimit`: grounds for eviction. */
-export interface OverLimit {
-  readonly volume: string;
-  readonly usageBytes: number;
-  readonly limitBytes: number;
-  /** Upstream's eviction message. */
-  readonly message: string;
-}
-
-export interface CleanupResult {
-  readonly removed: string[];
-  readonly failed: { podUID: string; error: Error }[];
-}
+export type { CleanupResult, ContainerMount, MountPropagation, OverLimit, PodVolume, VolumeManagerOptions };
 
 const PROPAGATION: Readonly<Record<string, MountPropagation>> = {
   None: 'PROPAGATION_PRIVATE',
