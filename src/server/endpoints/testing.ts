@@ -24,7 +24,7 @@ export function matchRoute(pattern: string, path: string): Record<string, string
     const g = got[i] ?? '';
     if (w.startsWith('{') && w.endsWith('}')) {
       if (g === '') return undefined;
-      params[w.slice(1, -1)] = decodeURIComponent(g);
+      params[w.slice(1, -1)] = g;
     } else if (w !== g) return undefined;
   }
   return params;
@@ -38,12 +38,21 @@ export interface TestServer {
 export async function serveRoutes(routes: readonly Route[]): Promise<TestServer> {
   const server: Server = createServer((raw, res) => {
     const url = new URL(raw.url ?? '/', 'http://127.0.0.1');
+    // Deliberately not normalised (only percent-decoded), so that tests can send the tricks the
+    // server core would refuse and check that the endpoint refuses them too.
+    const rawPath = (raw.url ?? '/').split('?')[0] ?? '/';
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      path = rawPath;
+    }
     const ac = new AbortController();
     res.on('close', () => ac.abort(new Error('client gone')));
     for (const r of routes) {
-      const params = matchRoute(r.path, url.pathname);
+      const params = matchRoute(r.path, path);
       if (!params || !r.handler || (r.method !== '*' && r.method !== raw.method && !(r.method === 'GET' && raw.method === 'HEAD'))) continue;
-      const req = { raw, method: raw.method ?? 'GET', path: url.pathname, query: url.searchParams, user: TEST_USER, signal: ac.signal, params };
+      const req = { raw, method: raw.method ?? 'GET', path, query: url.searchParams, user: TEST_USER, signal: ac.signal, params };
       r.handler(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();
