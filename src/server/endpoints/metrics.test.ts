@@ -8,7 +8,7 @@ import { serveRoutes } from './testing.js';
 test('/metrics and /metrics/probes serve the Prometheus text format, subresource metrics, read-only', async () => {
   const clock = new FakeClock(1_700_000_000_000);
   const m = createKubeletMetrics({ clock, nodeName: 'node-a', runningPods: () => 3, containerStates: () => ({ running: 4, exited: 1 }) });
-  m.podStartDuration.observe({}, 1.5);
+  m.podStartDuration.observe(1.5);
   const routes = metricsRoutes({ registry: m.registry, probes: createProbeMetricsRegistry(clock) });
   assert.deepEqual(routes.map((r) => [r.path, r.subresources, r.readOnly]), [
     ['/metrics', ['metrics'], true],

@@ -2,8 +2,7 @@
  * `/metrics` (the kubelet's registry) and `/metrics/probes` (the prober's): Prometheus text
  * format 0.0.4. Subresource `metrics`; on the read-only port too.
  */
-import type { Registry } from '../../metrics/registry.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../../metrics/registry.js';
+import type { Registry } from 'prom-client';
 import type { Route } from '../types.js';
 import { allowRead, send, sendError } from './http.js';
 
@@ -29,7 +28,7 @@ function route(path: string, registry: Registry): Route {
         sendError(res, 500, 'error gathering metrics');
         return;
       }
-      send(res, 200, text, PROMETHEUS_CONTENT_TYPE);
+      send(res, 200, text, registry.contentType);
     },
   };
 }
