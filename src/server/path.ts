@@ -23,6 +23,14 @@ function hasForbiddenChar(s: string): boolean {
   return false;
 }
 
+function hasControlChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 /** Splits and checks a request target (`req.url`); the path comes back percent-decoded. */
 export function parseTarget(target: string | undefined): PathResult {
   if (target === undefined || target === '') return { ok: false, reason: 'empty request target' };
@@ -43,7 +51,7 @@ export function parseTarget(target: string | undefined): PathResult {
   for (const seg of path.split('/')) {
     if (seg === '.' || seg === '..') return { ok: false, reason: 'dot segment in path' };
   }
-  if (hasForbiddenChar(path)) return { ok: false, reason: 'forbidden character in path' };
+  if (hasControlChar(path)) return { ok: false, reason: 'control character in path' };
   if (rawQuery.includes('#')) return { ok: false, reason: 'fragment in request target' };
   return { ok: true, path, query: new URLSearchParams(rawQuery) };
 }
