@@ -17,9 +17,11 @@ import { createRestClient, type RestClient } from '../../src/api/rest.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { silentLogger, type LogFields, type Logger } from '../../src/lib/logger.js';
 import { startKubeletServer, startReadOnlyServer, type KubeletServer, type ServerConfig } from '../../src/server/server.js';
+import type { ServerLimits } from '../../src/server/pipeline.js';
 import type { Route } from '../../src/server/types.js';
 import { startTestApiServer, type KeyPairPem, type TestApiServer } from '../apiserver/index.js';
 import { issueLeaf, loadOrCreateCa } from '../apiserver/pki.js';
+import { until } from '../apiserver/support.js';
 
 const NODE = 'n1';
 const KUBELET_USER = 'kubelet-n1';
@@ -36,7 +38,17 @@ const echo: Route['handler'] = (req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ user: req.user, path: req.path, params: req.params }));
   return Promise.resolve();
 };
+let slowEntered: () => void = () => undefined;
+let slowRelease: Promise<void> = Promise.resolve();
 const ROUTES: Route[] = [
+  {
+    method: 'GET', path: '/slow', subresources: ['proxy'],
+    handler: async (_req, res) => {
+      slowEntered();
+      await slowRelease;
+      res.end('done');
+    },
+  },
   { method: 'GET', path: '/pods', subresources: ['pods', 'proxy'], readOnly: true, handler: echo },
   { method: 'GET', path: '/configz', subresources: ['configz', 'proxy'], handler: echo },
   { method: 'GET', path: '/boom', subresources: ['proxy'], handler: () => Promise.reject(new Error('secret internals at /x/y.ts:1')) },
@@ -65,20 +77,21 @@ function config(over: Partial<{ anonymous: boolean; mode: 'AlwaysAllow' | 'Webho
 
 interface Started { readonly server: KubeletServer; readonly certDir: string; readonly clock: FakeClock; readonly lines: LogFields[] }
 
-async function start(c: ServerConfig, o: { rest?: RestClient | undefined } = {}): Promise<Started> {
+async function start(c: ServerConfig, o: { rest?: RestClient | undefined; limits?: Partial<ServerLimits> } = {}): Promise<Started> {
   const certDir = await mkdtemp(join(dir, 'certs-'));
   const clock = new FakeClock(Date.now());
   const lines: LogFields[] = [];
   const log: Logger = { ...silentLogger, info: (msg, f) => void (msg === 'HTTP' && f !== undefined && lines.push(f)), child: () => log };
   const server = await startKubeletServer({
     config: c, nodeName: NODE, hostIPs: ['127.0.0.1'], certDir, rest: 'rest' in o ? o.rest : rest, routes: ROUTES, clock, log, signal: live.signal, host: '127.0.0.1', port: 0,
+    ...(o.limits !== undefined ? { limits: o.limits } : {}),
   });
   return { server, certDir, clock, lines };
 }
 
 interface Answer { readonly status: number; readonly body: string; readonly headers: Record<string, unknown> }
 
-function get(port: number, path: string, o: { cert?: KeyPairPem; token?: string; headers?: Record<string, string>; method?: string; extra?: RequestOptions } = {}): Promise<Answer> {
+function get(port: number, path: string, o: { cert?: KeyPairPem; token?: string; headers?: Record<string, string>; method?: string; extra?: RequestOptions; body?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest({
       host: '127.0.0.1', port, path, method: o.method ?? 'GET', rejectUnauthorized: false, agent: false,
@@ -95,7 +108,7 @@ function get(port: number, path: string, o: { cert?: KeyPairPem; token?: string;
       resolve({ status: res.statusCode ?? 0, body: '', headers: res.headers });
     });
     req.on('error', reject);
-    req.end();
+    req.end(o.body);
   });
 }
 
@@ -222,7 +235,7 @@ test('standalone without an API client: Webhook authorization fails closed with 
   await server.close();
 });
 
-test('TLS: TLS 1.1 refused; self-signed pair reused; certificate and client CA reloaded without a restart', async () => {
+test('TLS: TLS 1.1 refused; self-signed pair written; certificate and client CA reloaded without a restart', async () => {
   const first = await start(config());
   const refused = await new Promise<boolean>((resolve) => {
     const s = tlsConnect({ host: '127.0.0.1', port: first.server.port, rejectUnauthorized: false, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
@@ -258,8 +271,9 @@ test('TLS: TLS 1.1 refused; self-signed pair reused; certificate and client CA r
   await writeFile(cert, pairB.certPem);
   await writeFile(key, pairB.keyPem);
   await writeFile(clientCA, await readFile(api.caFile));
-  assert.equal(await s.server.reloadTls(), true);
-  assert.equal(await peerCN(), 'kubelet-b');
+  s.clock.step(60_000);
+  await until('the periodic reload', async () => (await peerCN()) === 'kubelet-b');
+  assert.equal(await s.server.reloadTls(), false, 'already applied by the timer');
   assert.equal((await get(s.server.port, '/pods', { cert: certs.alice })).status, 200);
   // A half-written pair (key of A, cert of B) is skipped; B keeps serving.
   await writeFile(key, pairA.keyPem);
@@ -284,4 +298,23 @@ test('the read-only port: readOnly routes without auth, 405 stubs for debugging 
   assert.equal((await plainGet('/pods/../configz')).status, 400);
   await ro.close();
   assert.equal(await startReadOnlyServer({ config: { address: '127.0.0.1', readOnlyPort: 0 }, routes: ROUTES, clock: new FakeClock(0), log: silentLogger, signal: live.signal }), undefined);
+});
+
+test('hardening: bounded concurrency (429), body and header limits', async () => {
+  const { server } = await start(config(), { limits: { maxInFlight: 1, maxBodyBytes: 10, maxHeaderSize: 2048 } });
+  const p = server.port;
+  let release: () => void = () => undefined;
+  slowRelease = new Promise<void>((r) => (release = r));
+  const entered = new Promise<void>((r) => (slowEntered = r));
+  const first = get(p, '/slow', { cert: certs.alice });
+  await entered;
+  const second = await get(p, '/pods', { cert: certs.alice });
+  assert.equal(second.status, 429);
+  assert.equal(second.headers['retry-after'], '1');
+  release();
+  assert.equal((await first).status, 200);
+  assert.equal((await get(p, '/pods', { cert: certs.alice })).status, 200, 'a slot is free again');
+  assert.equal((await get(p, '/pods', { cert: certs.alice, method: 'POST', body: 'x'.repeat(11) })).status, 413);
+  assert.equal((await get(p, '/pods', { cert: certs.alice, headers: { 'x-big': 'a'.repeat(4096) } })).status, 431);
+  await server.close();
 });
