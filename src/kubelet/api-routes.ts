@@ -9,6 +9,7 @@ import type { CriClient } from '../cri/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { RuntimePod } from '../kuberuntime/runtime-pod.js';
+import { podView } from '../kuberuntime/view.js';
 import { createKubeletMetrics, createProbeMetricsRegistry } from '../metrics/kubelet.js';
 import { isStaticPod } from '../pods/static-pod.js';
 import {
@@ -48,15 +49,16 @@ function findPod(pods: readonly Pod[], namespace: string, name: string): Pod | u
 }
 
 /**
- * The runtime pod of a managed pod; `uid` (from the URL) must match, except for a static pod,
- * which the API server knows by its mirror pod's UID.
+ * The runtime pod of a managed pod, listed afresh (an exec may come before the PLEG's next
+ * relist has seen a container just started); `uid` (from the URL) must match, except for a
+ * static pod, which the API server knows by its mirror pod's UID.
  */
-function runtimePodOf(d: ApiRoutesDeps, namespace: string, name: string, uid: string | undefined): RuntimePod | undefined {
+async function runtimePodOf(d: ApiRoutesDeps, namespace: string, name: string, uid: string | undefined, signal: AbortSignal): Promise<RuntimePod | undefined> {
   const pod = findPod(d.pods(), namespace, name);
   if (!pod) return undefined;
   const own = pod.metadata?.uid ?? '';
   if (uid !== undefined && uid !== '' && uid !== own && !isStaticPod(pod)) return undefined;
-  return d.runtimePods().find((rp) => rp.ref.uid === own);
+  return podView(d.cri, own, signal);
 }
 
 export function apiRoutes(d: ApiRoutesDeps): Route[] {
@@ -86,15 +88,15 @@ export function apiRoutes(d: ApiRoutesDeps): Route[] {
       idleTimeoutMs: config.streamingConnectionIdleTimeoutMs,
       pods: {
         podUid: (ns, name) => findPod(d.pods(), ns, name)?.metadata?.uid,
-        findContainer: (ns, name, uid, container) => {
-          const rp = runtimePodOf(d, ns, name, uid);
+        findContainer: async (ns, name, uid, container, signal) => {
+          const rp = await runtimePodOf(d, ns, name, uid, signal);
           const c = rp?.containers.find((x) => x.name === container && x.state === 'running');
-          if (!c) return Promise.resolve(undefined);
+          if (!c) return undefined;
           const spec = findPod(d.pods(), ns, name)?.spec;
           const tty = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])].find((x) => x.name === container)?.tty ?? false;
-          return Promise.resolve({ containerId: c.id, tty });
+          return { containerId: c.id, tty };
         },
-        findSandbox: (ns, name, uid) => Promise.resolve(runtimePodOf(d, ns, name, uid)?.sandboxes.find((s) => s.ready)?.id),
+        findSandbox: async (ns, name, uid, signal) => (await runtimePodOf(d, ns, name, uid, signal))?.sandboxes.find((s) => s.ready)?.id,
       },
     }),
   ];

@@ -9,6 +9,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { RestClient } from '../api/index.js';
 import type { KubeletConfig } from '../config/kubelet-config.js';
@@ -37,6 +38,8 @@ import { DesiredPods } from './desired-pods.js';
 import { PodDispatcher } from './dispatch.js';
 import { serveHealthz } from './healthz.js';
 import { RuntimeHealth } from './runtime-health.js';
+import { apiRoutes } from './api-routes.js';
+import { startKubeletServer, startReadOnlyServer } from '../server/server.js';
 import { hostIPs } from './host.js';
 
 export interface KubeletOptions {
@@ -50,6 +53,10 @@ export interface KubeletOptions {
   readonly kubeconfig?: string;
   /** Cluster mode only: adds the node agent, object resolver, event recorder (see cluster.ts). */
   readonly clusterPlugin?: ClusterPlugin;
+  /** `--cert-dir`: where a self-signed serving certificate is kept. Default `<rootDir>/pki`. */
+  readonly certDir?: string;
+  /** The effective KubeletConfiguration document, served at /configz. */
+  readonly configDocument?: unknown;
 }
 
 const HOUSEKEEPING_MS = 60_000;
@@ -217,6 +224,24 @@ export class Kubelet {
       monitorIntervalMs: config.containerLogMonitorIntervalMs,
       workers: config.containerLogMaxWorkers,
     });
+    if (config.enableServer) {
+      // The kubelet API: started before the loops so that a port conflict fails the start.
+      const routes = apiRoutes({
+        config,
+        nodeName: this.#o.nodeName,
+        rootDir,
+        cri,
+        runtimeName: version.runtimeName === 'kubelet-ts-host' ? 'host' : version.runtimeName,
+        pods: () => desired.all().map((p) => ({ ...p, status: status.get(p.metadata?.uid ?? '')?.status ?? p.status ?? {} })),
+        runtimePods: () => pleg.pods(),
+        lastRelistAt: () => pleg.lastRelistAt,
+        configDocument: this.#o.configDocument ?? {},
+        clock,
+        log,
+      });
+      await startKubeletServer({ config, nodeName: this.#o.nodeName, hostIPs: ips, certDir: this.#o.certDir ?? join(rootDir, 'pki'), rest: api?.rest, routes, clock, log, signal: stop });
+      await startReadOnlyServer({ config, routes, clock, log, signal: stop });
+    }
     this.#loops = [
       pleg.run(stop),
       health.run(stop),

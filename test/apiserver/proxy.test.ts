@@ -111,7 +111,7 @@ test('exec upgrades are joined to the kubelet byte for byte', async () => {
   assert.match(head, /X-Stream-Protocol-Version: v4\.channel\.k8s\.io/);
   const seen = kubelet.seen.at(-1);
   assert.equal(seen?.method, 'POST');
-  assert.equal(seen?.url, '/exec/default/one/c?command=echo&command=hi&stdout=true&stderr=true', 'the container was defaulted');
+  assert.equal(seen?.url, '/exec/default/one/c?command=echo&command=hi&output=1&error=1', 'the container was defaulted; the streams under the kubelet names');
   assert.equal(seen?.clientCN, 'kube-apiserver-kubelet-client');
   assert.deepEqual(
     seen?.rawHeaders.filter((_, i, a) => i % 2 === 1 && a[i - 1]?.toLowerCase() === 'x-stream-protocol-version'),

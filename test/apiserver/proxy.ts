@@ -108,7 +108,20 @@ function streamTarget(api: Api, info: RequestInfo, url: URL): Target {
   if (info.subresource === 'exec' && params.getAll('command').length === 0) throw badRequest('you must specify at least 1 command');
   if (!['stdin', 'stdout', 'stderr'].some((k) => params.get(k) === 'true' || params.get(k) === '1')) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   const path = info.subresource === 'exec' ? 'exec' : 'attach';
-  return { ...nodeEndpoint(api, podNode(pod)), path: `/${path}/${ns}/${name}/${enc(c)}${qs}` };
+  return { ...nodeEndpoint(api, podNode(pod)), path: `/${path}/${ns}/${name}/${enc(c)}?${kubeletStreamQuery(params)}` };
+}
+
+/**
+ * The kubelet's query for exec/attach, as kube-apiserver builds it (ExecLocation): the commands,
+ * then `input`/`output`/`error`/`tty` = 1 for the streams asked for. The client's own names
+ * (`stdin=true`...) and `container` are not passed on.
+ */
+export function kubeletStreamQuery(params: URLSearchParams): string {
+  const truthy = (k: string): boolean => params.get(k) === 'true' || params.get(k) === '1';
+  const out = new URLSearchParams();
+  for (const c of params.getAll('command')) out.append('command', c);
+  for (const [from, to] of [['stdin', 'input'], ['stdout', 'output'], ['stderr', 'error'], ['tty', 'tty']] as const) if (truthy(from)) out.append(to, '1');
+  return out.toString();
 }
 
 function tlsOptions(api: Api, t: Target): ConnectionOptions {

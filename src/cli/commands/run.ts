@@ -69,6 +69,7 @@ export async function runKubelet(argv: readonly string[], cwd: string, output: O
   });
   const rootDir = loaded.flags.flagOnly.get('root-dir');
   const kubeconfig = loaded.flags.flagOnly.get('kubeconfig');
+  const certDir = loaded.flags.flagOnly.get('cert-dir');
   const nodeFlags = nodeAgentFlags(loaded);
   const labelIssues = checkNodeLabels(nodeFlags.nodeLabels ?? {});
   if (labelIssues.length > 0) {
@@ -82,6 +83,8 @@ export async function runKubelet(argv: readonly string[], cwd: string, output: O
     clock: systemClock,
     log,
     ...(typeof kubeconfig === 'string' && kubeconfig !== '' ? { kubeconfig: resolve(cwd, kubeconfig) } : {}),
+    configDocument: loaded.document,
+    ...(typeof certDir === 'string' && certDir !== '' ? { certDir: resolve(cwd, certDir) } : {}),
     clusterPlugin: standardClusterPlugin({ flags: nodeFlags, kubeletVersion: kubeletVersionString(KUBERNETES_COMPAT, packageVersion()) }),
   });
   try {
