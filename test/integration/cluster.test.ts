@@ -8,7 +8,6 @@
  * CI=true, where that fails.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,11 +16,11 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { CONFIGMAPS, EVENTS, LEASES, NODES, PODS, SECRETS, type RestClient } from '../../src/api/index.js';
 import type { TestApiServer } from '../apiserver/index.js';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
+import { kubectl as runKubectl, kubectlGate, type KubectlRun } from '../support/kubectl.js';
 import { SELF_UID, Standalone } from '../support/standalone.js';
 
 const NODE = 'n1';
 const RUN_AS = SELF_UID === 0 ? 65534 : SELF_UID;
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 let cluster: TestCluster;
 let dataDir: string;
@@ -149,19 +148,10 @@ test('pod lifecycle and node events reach the API server', async () => {
 
 // --- the real kubectl --------------------------------------------------------------------
 
-function kubectl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(KUBECTL, ['--kubeconfig', server.adminKubeconfig, '--cache-dir', join(dataDir, 'kubectl-cache'), ...args], { timeout: 60_000, env: { ...process.env, HOME: dataDir, KUBECONFIG: '' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const kubectlVersion = await new Promise<string | undefined>((resolve) => execFile(KUBECTL, ['version', '--client'], { timeout: 30_000 }, (err, out) => resolve(err ? undefined : out.split('\n')[0])));
-if (kubectlVersion === undefined && process.env.CI === 'true') {
-  test('kubectl is installed', () => assert.fail(`kubectl (${KUBECTL}) is not installed; CI=true requires it`));
-}
-const skip = kubectlVersion === undefined ? `kubectl (${KUBECTL}) is not installed` : false;
+const kubectl = (args: readonly string[]): Promise<KubectlRun> => runKubectl(server.adminKubeconfig, dataDir, args);
+const gate = await kubectlGate();
+if (gate.mustFail) test('kubectl is installed', () => assert.fail(`${String(gate.skip)}; CI=true requires it`));
+const skip = gate.skip;
 
 test('kubectl get nodes shows the node Ready', { skip }, async () => {
   const r = await kubectl(['get', 'nodes']);

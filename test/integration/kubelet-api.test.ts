@@ -7,7 +7,6 @@
  * `logs` and `exec`. Without kubectl those two are skipped, except under CI=true.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -16,11 +15,11 @@ import { after, before, test } from 'node:test';
 import type { Pod, PodList } from 'kubernetes-types/core/v1.js';
 import { PODS } from '../../src/api/index.js';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
+import { kubectl as runKubectl, kubectlGate, type KubectlRun } from '../support/kubectl.js';
 import { SELF_UID, Standalone } from '../support/standalone.js';
 
 const NODE = 'api-node';
 const RUN_AS = SELF_UID === 0 ? 65534 : SELF_UID;
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 let cluster: TestCluster;
 let s: Standalone;
@@ -108,19 +107,10 @@ test('a certificate from the cluster CA that the SubjectAccessReview denies is 4
 
 // --- the real kubectl through the test API server ------------------------------------------
 
-function kubectl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(KUBECTL, ['--kubeconfig', cluster.server.adminKubeconfig, '--cache-dir', join(cluster.dataDir, 'kubectl-cache'), ...args], { timeout: 60_000, env: { ...process.env, HOME: cluster.dataDir, KUBECONFIG: '' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const kubectlVersion = await new Promise<string | undefined>((resolve) => execFile(KUBECTL, ['version', '--client'], { timeout: 30_000 }, (err, out) => resolve(err ? undefined : out.split('\n')[0])));
-if (kubectlVersion === undefined && process.env.CI === 'true') {
-  test('kubectl is installed', () => assert.fail(`kubectl (${KUBECTL}) is not installed; CI=true requires it`));
-}
-const skip = kubectlVersion === undefined ? `kubectl (${KUBECTL}) is not installed` : false;
+const kubectl = (args: readonly string[]): Promise<KubectlRun> => runKubectl(cluster.server.adminKubeconfig, cluster.dataDir, args);
+const gate = await kubectlGate();
+if (gate.mustFail) test('kubectl is installed', () => assert.fail(`${String(gate.skip)}; CI=true requires it`));
+const skip = gate.skip;
 
 test('kubectl logs reads the container log through the API server and the kubelet API', { skip }, async () => {
   const r = await kubectl(['logs', 'talker']);
