@@ -38,8 +38,6 @@ import { DesiredPods } from './desired-pods.js';
 import { PodDispatcher } from './dispatch.js';
 import { serveHealthz } from './healthz.js';
 import { RuntimeHealth } from './runtime-health.js';
-import { apiRoutes } from './api-routes.js';
-import { startKubeletServer, startReadOnlyServer } from '../server/server.js';
 import { hostIPs } from './host.js';
 
 export interface KubeletOptions {
@@ -226,6 +224,9 @@ export class Kubelet {
     });
     if (config.enableServer) {
       // The kubelet API: started before the loops so that a port conflict fails the start.
+      // Loaded only when served: TLS, x509 and metrics cost memory a kubelet without a server
+      // (standalone, the bench) need not pay.
+      const [{ apiRoutes }, { startKubeletServer, startReadOnlyServer }] = await Promise.all([import('./api-routes.js'), import('../server/server.js')]);
       const routes = apiRoutes({
         config,
         nodeName: this.#o.nodeName,
