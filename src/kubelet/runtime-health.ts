@@ -10,6 +10,7 @@ import type { RuntimeService } from '../cri/index.js';
 import type { Clock } from '../lib/clock.js';
 import { formatDuration } from '../lib/duration.js';
 import type { Logger } from '../lib/logger.js';
+import { PLEG_UNHEALTHY_AFTER_MS } from '../pleg/generic.js';
 
 export interface HealthVerdict {
   readonly ready: boolean;
@@ -51,7 +52,7 @@ export class RuntimeHealth {
     if (rt.kind === 'unknown') problems.push('container runtime status check may not have completed yet');
     else if (rt.kind === 'error') problems.push(`container runtime is down: ${rt.message}`);
     else problems.push(...rt.notReady);
-    const threshold = this.#o.plegThresholdMs ?? 180_000;
+    const threshold = this.#o.plegThresholdMs ?? PLEG_UNHEALTHY_AFTER_MS;
     const relist = this.#o.lastRelistAt();
     if (relist === undefined) problems.push('PLEG is not healthy: pleg has yet to be successful');
     else if (now - relist > threshold) problems.push(`PLEG is not healthy: pleg was last seen active ${formatDuration(now - relist)} ago; threshold is ${formatDuration(threshold)}`);

@@ -29,6 +29,9 @@ export interface PlegOptions {
   readonly knownDetails?: (containerId: string, state: string) => ContainerDetails | undefined;
 }
 
+/** Without a successful relist for this long, the PLEG (and so the node) is unhealthy: 3 min upstream. */
+export const PLEG_UNHEALTHY_AFTER_MS = 180_000;
+
 type Listener = (podUID: string) => void;
 
 export class GenericPleg {
@@ -41,7 +44,7 @@ export class GenericPleg {
   #first = true;
 
   constructor(options: PlegOptions) {
-    this.#o = { periodMs: 1000, unhealthyAfterMs: 180_000, knownDetails: () => undefined, ...options };
+    this.#o = { periodMs: 1000, unhealthyAfterMs: PLEG_UNHEALTHY_AFTER_MS, knownDetails: () => undefined, ...options };
   }
 
   /** Called with a pod UID whenever anything about that pod changed in the runtime. */

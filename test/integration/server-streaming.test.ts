@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { createCriClient } from '../../src/cri/client.js';
 import type { CriClient } from '../../src/cri/service.js';
 import type { CriInput } from '../../src/cri/types-common.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/cri/index.js';
@@ -29,7 +28,8 @@ import type { KubeletRequest, Route } from '../../src/server/types.js';
 import { SpdySession } from '../../src/streaming/spdy/session.js';
 import { exitCodeOf } from '../../src/streaming/status.js';
 import type { Status } from '../../src/streaming/status.js';
-import { CliProcess } from '../support/cli.js';
+import type { CliProcess } from '../support/cli.js';
+import { killSession, startOwnHostRuntime, startTrackedContainer } from '../support/host-runtime.js';
 import { UpgradeRefusedError, connectSpdy, hangUp, spdyExec, spdyForwardOnce } from '../support/spdy-client.js';
 import { connectRawWebSocket } from '../support/ws-raw-client.js';
 
@@ -150,14 +150,6 @@ function wsExec(url: string, input?: string): Promise<WsResult> {
 
 const wsStatus = (r: WsResult): Status => JSON.parse(r.channels.get(3)?.toString() ?? 'null') as Status;
 
-function killSession(pid: number): void {
-  if (!(pid > 1)) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
 
 describe('kubelet API streaming endpoints (a host runtime process)', () => {
   let dir: string;
@@ -182,11 +174,7 @@ describe('kubelet API streaming endpoints (a host runtime process)', () => {
 
   async function start(name: string, command: string[]): Promise<string> {
     const config: CriInput<ContainerConfig> = { metadata: { name, attempt: 0 }, image: { image: 'busybox:local' }, command, logPath: `${name}/0.log`, linux: { securityContext: { runAsUser: { value: UID } } } };
-    const { containerId } = await cri.createContainer({ podSandboxId: sandboxId, config });
-    await cri.startContainer({ containerId });
-    const { info } = await cri.containerStatus({ containerId, verbose: true });
-    const pid = (JSON.parse(info.info ?? '{}') as { pid?: number }).pid ?? 0;
-    if (pid > 1) pids.push(pid);
+    const containerId = await startTrackedContainer(cri, sandboxId, config, pids);
     containers.set(name, containerId);
     return containerId;
   }
@@ -194,10 +182,7 @@ describe('kubelet API streaming endpoints (a host runtime process)', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'srv-stream-'));
     await chmod(dir, 0o711);
-    const socket = join(dir, 'rt.sock');
-    proc = new CliProcess(['host-runtime', '--listen', `unix://${socket}`, '--state-dir', join(dir, 'state'), '-v', '2']);
-    await proc.waitForStderr(/Host runtime serving/);
-    cri = createCriClient({ runtimeEndpoint: `unix://${socket}`, runtimeRequestTimeoutMs: 10_000 });
+    ({ proc, cri } = await startOwnHostRuntime(dir));
     const sandbox: CriInput<PodSandboxConfig> = {
       metadata: { name: 'web', uid: podUid, namespace: 'default', attempt: 0 },
       hostname: 'web',

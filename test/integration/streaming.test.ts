@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { createCriClient } from '../../src/cri/client.js';
 import { GrpcStatus, RuntimeError } from '../../src/cri/errors.js';
 import type { CriClient } from '../../src/cri/service.js';
 import type { CriInput } from '../../src/cri/types-common.js';
@@ -25,7 +24,8 @@ import type { PodSandboxConfig } from '../../src/cri/types-sandbox.js';
 import { NO_TTY_MESSAGE } from '../../src/hostruntime/stream-sessions.js';
 import { exitCodeOf } from '../../src/streaming/status.js';
 import type { Status } from '../../src/streaming/status.js';
-import { CliProcess } from '../support/cli.js';
+import type { CliProcess } from '../support/cli.js';
+import { killSession, startOwnHostRuntime, startTrackedContainer } from '../support/host-runtime.js';
 import { KUBECTL_EXEC_PROTOCOLS, UpgradeRefusedError, connectSpdy, hangUp, spdyExec, spdyForwardOnce } from '../support/spdy-client.js';
 import { connectRawWebSocket } from '../support/ws-raw-client.js';
 import { SpdySession } from '../../src/streaming/spdy/session.js';
@@ -51,15 +51,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Kills a container's session by id (its main pid); for cleanup only. Never pid 0: that is our own group. */
-function killSession(pid: number): void {
-  if (!(pid > 1)) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
 
 function sandboxConfig(name: string, logRoot: string): CriInput<PodSandboxConfig> {
   const uid = randomUUID();
@@ -127,21 +118,13 @@ describe('host runtime streaming (one runtime process)', () => {
   const pids: number[] = [];
 
   async function start(config: CriInput<ContainerConfig>, podSandboxId = sandboxId): Promise<string> {
-    const { containerId } = await cri.createContainer({ podSandboxId, config });
-    await cri.startContainer({ containerId });
-    const { info } = await cri.containerStatus({ containerId, verbose: true });
-    const pid = (JSON.parse(info.info ?? '{}') as { pid?: number }).pid ?? 0;
-    if (pid > 1) pids.push(pid);
-    return containerId;
+    return startTrackedContainer(cri, podSandboxId, config, pids);
   }
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hr-stream-'));
     await chmod(dir, 0o711);
-    const socket = join(dir, 'rt.sock');
-    proc = new CliProcess(['host-runtime', '--listen', `unix://${socket}`, '--state-dir', join(dir, 'state'), '-v', '2']);
-    await proc.waitForStderr(/Host runtime serving/);
-    cri = createCriClient({ runtimeEndpoint: `unix://${socket}`, runtimeRequestTimeoutMs: 10_000 });
+    ({ proc, cri } = await startOwnHostRuntime(dir));
     ({ podSandboxId: sandboxId } = await cri.runPodSandbox({ config: sandboxConfig('streams', join(dir, 'pods')) }));
     sleeper = await start(containerConfig('sleeper', ['sleep', '300'], { envs: [{ key: 'GREETING', value: 'hello from the pod' }], workingDir: dir }));
   });
